@@ -1,0 +1,205 @@
+use super::{FrameError, Opcode};
+use crate::{InsufficientSize, Status};
+
+/// The longest header a frame can have: 2 fixed bytes, 8 bytes of extended length and
+/// a 4-byte masking key (§5.2).
+pub const MAX_HEADER_LEN: usize = 14;
+
+/// The largest payload a control frame may carry (§5.5).
+pub const MAX_CONTROL_PAYLOAD: usize = 125;
+
+/// The fixed part of a frame: everything before the payload (RFC 6455 §5.2).
+///
+/// RSV bits are reported as they arrived; whether they are allowed depends on the
+/// extensions negotiated, which only the connection knows.
+///
+/// ```
+/// use rfc6455::frame::{FrameHeader, Opcode};
+/// use rfc6455::Status;
+///
+/// // §5.7: a single-frame masked text message "Hello"
+/// let bytes = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+/// let Status::Complete((header, len)) = FrameHeader::decode(&bytes)? else { panic!() };
+/// assert_eq!(len, 6);
+/// assert!(header.fin);
+/// assert_eq!(header.opcode, Opcode::Text);
+/// assert_eq!(header.mask, Some([0x37, 0xfa, 0x21, 0x3d]));
+/// assert_eq!(header.payload_len, 5);
+///
+/// // Missing bytes are never an error.
+/// assert_eq!(FrameHeader::decode(&bytes[..3])?, Status::Partial);
+/// # Ok::<(), rfc6455::frame::FrameError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameHeader {
+    /// The final fragment of a message.
+    pub fin: bool,
+    /// RSV1: meaning defined by a negotiated extension (permessage-deflate's "compressed").
+    pub rsv1: bool,
+    /// RSV2: reserved for extensions.
+    pub rsv2: bool,
+    /// RSV3: reserved for extensions.
+    pub rsv3: bool,
+    /// What the payload means.
+    pub opcode: Opcode,
+    /// The 32-bit masking key, present on every frame a client sends (§5.3).
+    pub mask: Option<[u8; 4]>,
+    /// Payload length in bytes; never above `i64::MAX`.
+    pub payload_len: u64,
+}
+
+impl FrameHeader {
+    /// A header with FIN set, no RSV bits and no mask.
+    ///
+    /// ```
+    /// # use rfc6455::frame::{FrameHeader, Opcode};
+    /// let h = FrameHeader::new(Opcode::Binary, 300);
+    /// assert_eq!(h.encoded_len(), 4);
+    /// ```
+    pub const fn new(opcode: Opcode, payload_len: u64) -> Self {
+        FrameHeader {
+            fin: true,
+            rsv1: false,
+            rsv2: false,
+            rsv3: false,
+            opcode,
+            mask: None,
+            payload_len,
+        }
+    }
+
+    /// Decodes a header from the start of `buf`.
+    ///
+    /// Returns [`Status::Partial`] while the header is incomplete, else the header and its
+    /// length in bytes (the payload starts there). Rejects, per §5.2 and §5.5, reserved
+    /// opcodes, a 64-bit length with its top bit set, lengths not in their minimal form,
+    /// and control frames that are fragmented or longer than 125 bytes.
+    #[inline]
+    pub fn decode(buf: &[u8]) -> Result<Status<(FrameHeader, usize)>, FrameError> {
+        let [b0, b1, ..] = *buf else {
+            return Ok(Status::Partial);
+        };
+        let opcode = Opcode::from_u4(b0)?;
+        let fin = b0 & 0x80 != 0;
+        let masked = b1 & 0x80 != 0;
+        let len7 = b1 & 0x7F;
+        if opcode.is_control() {
+            if !fin {
+                return Err(FrameError::FragmentedControl);
+            }
+            if len7 > 125 {
+                // The extended length only matters for the error message.
+                return Err(FrameError::ControlTooLong(len7 as u64));
+            }
+        }
+        let (payload_len, mut at) = match len7 {
+            126 => {
+                let Some(ext) = buf.get(2..4) else {
+                    return Ok(Status::Partial);
+                };
+                let len = u16::from_be_bytes([ext[0], ext[1]]) as u64;
+                if len < 126 {
+                    return Err(FrameError::NonMinimalLength(len));
+                }
+                (len, 4)
+            }
+            127 => {
+                let Some(ext) = buf.get(2..10) else {
+                    return Ok(Status::Partial);
+                };
+                let mut be = [0u8; 8];
+                be.copy_from_slice(ext);
+                let len = u64::from_be_bytes(be);
+                if len >> 63 != 0 {
+                    return Err(FrameError::LengthTopBit);
+                }
+                if len <= u16::MAX as u64 {
+                    return Err(FrameError::NonMinimalLength(len));
+                }
+                (len, 10)
+            }
+            short => (short as u64, 2),
+        };
+        let mask = if masked {
+            let Some(key) = buf.get(at..at + 4) else {
+                return Ok(Status::Partial);
+            };
+            at += 4;
+            Some([key[0], key[1], key[2], key[3]])
+        } else {
+            None
+        };
+        Ok(Status::Complete((
+            FrameHeader {
+                fin,
+                rsv1: b0 & 0x40 != 0,
+                rsv2: b0 & 0x20 != 0,
+                rsv3: b0 & 0x10 != 0,
+                opcode,
+                mask,
+                payload_len,
+            },
+            at,
+        )))
+    }
+
+    /// How many bytes [`FrameHeader::encode`] writes: 2 to 14.
+    #[inline]
+    pub const fn encoded_len(&self) -> usize {
+        let ext = if self.payload_len < 126 {
+            0
+        } else if self.payload_len <= u16::MAX as u64 {
+            2
+        } else {
+            8
+        };
+        2 + ext + if self.mask.is_some() { 4 } else { 0 }
+    }
+
+    /// Writes the header at the start of `out`, with the payload length in its minimal
+    /// form (§5.2), and returns the number of bytes written.
+    ///
+    /// When `out` is shorter than [`FrameHeader::encoded_len`] nothing is written and the
+    /// error carries the size needed. A length above `i64::MAX` cannot be sent and is
+    /// written as if clamped: callers build headers from slice lengths, which never get
+    /// there.
+    ///
+    /// ```
+    /// # use rfc6455::frame::{FrameHeader, Opcode};
+    /// // §5.7: 256 bytes of binary data in a single unmasked frame
+    /// let mut out = [0u8; 14];
+    /// let n = FrameHeader::new(Opcode::Binary, 256).encode(&mut out).unwrap();
+    /// assert_eq!(&out[..n], [0x82, 0x7E, 0x01, 0x00]);
+    /// assert_eq!(FrameHeader::new(Opcode::Binary, 256).encode(&mut out[..3]).unwrap_err().required, 4);
+    /// ```
+    #[inline]
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+        let required = self.encoded_len();
+        let Some(out) = out.get_mut(..required) else {
+            return Err(InsufficientSize { required });
+        };
+        out[0] = (self.fin as u8) << 7
+            | (self.rsv1 as u8) << 6
+            | (self.rsv2 as u8) << 5
+            | (self.rsv3 as u8) << 4
+            | self.opcode.as_u4();
+        let mask_bit = (self.mask.is_some() as u8) << 7;
+        let len = self.payload_len.min(i64::MAX as u64);
+        let mut at = 2;
+        if len < 126 {
+            out[1] = mask_bit | len as u8;
+        } else if len <= u16::MAX as u64 {
+            out[1] = mask_bit | 126;
+            out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            at = 4;
+        } else {
+            out[1] = mask_bit | 127;
+            out[2..10].copy_from_slice(&len.to_be_bytes());
+            at = 10;
+        }
+        if let Some(key) = self.mask {
+            out[at..at + 4].copy_from_slice(&key);
+        }
+        Ok(required)
+    }
+}
