@@ -4,6 +4,7 @@
 //! reads a clock or draws randomness by itself, and it builds without `std`.
 //!
 //! - [`frame`]: the stateless frame codec (§5).
+//! - [`connection`]: the state machine after the handshake (§5–§7).
 //! - [`handshake`]: the opening handshake, server and client (§4).
 //!
 //! Incomplete input is never an error: decoders answer [`Status::Partial`] until they
@@ -11,6 +12,11 @@
 //! left untouched and the error says how many bytes are needed ([`InsufficientSize`]).
 #![no_std]
 #![warn(missing_docs)]
+#![warn(
+    clippy::std_instead_of_core,
+    clippy::alloc_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -18,6 +24,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod connection;
 pub mod frame;
 pub mod handshake;
 mod random;

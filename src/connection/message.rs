@@ -1,0 +1,145 @@
+//! Whole messages on top of the frame-level events (needs `alloc`).
+
+use alloc::vec::Vec;
+
+use super::{Connection, Event, MessageKind, ProtocolError};
+use crate::frame::CloseCode;
+use crate::random::MaskKeySource;
+
+/// A complete message, or a control frame, from [`MessageReader::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// A whole text message, validated as UTF-8.
+    Text(&'a str),
+    /// A whole binary message.
+    Binary(&'a [u8]),
+    /// A Ping (already answered when `auto_pong` is on).
+    Ping(&'a [u8]),
+    /// A Pong.
+    Pong(&'a [u8]),
+    /// The peer's Close, or 1006 from [`Connection::read_eof`].
+    Close {
+        /// The status code (1005 when the frame had none).
+        code: CloseCode,
+        /// The reason, possibly empty.
+        reason: &'a str,
+    },
+}
+
+/// Reassembles fragmented messages for a [`Connection`].
+///
+/// A message that arrives whole in one frame and in one read is handed out straight
+/// from the caller's buffer; a fragmented one is copied into one growing buffer that
+/// never exceeds [`Config::max_message_size`](super::Config::max_message_size) and is
+/// reused for the next message. Drive it exactly like [`Connection::read`]: one call,
+/// one step, drop `consumed` bytes, drain `poll_transmit`.
+///
+/// ```
+/// use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
+/// let mut client = Connection::client(Config::default(), || [9, 8, 7, 6]);
+/// let mut server = Connection::server(Config::default());
+/// let mut wire = vec![0u8; 64];
+/// let mut n = client.send_fragment(MessageKind::Text, "Hel".as_bytes(), false, &mut wire)?;
+/// n += client.send_fragment(MessageKind::Text, "lo".as_bytes(), true, &mut wire[n..])?;
+///
+/// let mut reader = MessageReader::new();
+/// let mut input = &mut wire[..n];
+/// let mut got = None;
+/// while got.is_none() {
+///     let (consumed, message) = reader.read(&mut server, input)?;
+///     got = message.map(|m| format!("{m:?}"));
+///     input = &mut input[consumed..];
+/// }
+/// assert_eq!(got.as_deref(), Some(r#"Text("Hello")"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MessageReader {
+    buf: Vec<u8>,
+    /// The buffer holds a message already handed out: clear it on the next call.
+    delivered: bool,
+}
+
+impl MessageReader {
+    /// An empty reader; it allocates only when a fragmented message arrives.
+    pub const fn new() -> Self {
+        MessageReader {
+            buf: Vec::new(),
+            delivered: false,
+        }
+    }
+
+    /// Bytes held for the message in progress.
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// One step: reads one event from `input` through `conn` and returns how many bytes
+    /// were consumed and, if it completed one, the message.
+    pub fn read<'a, K: MaskKeySource>(
+        &'a mut self,
+        conn: &mut Connection<K>,
+        input: &'a mut [u8],
+    ) -> Result<(usize, Option<Message<'a>>), ProtocolError> {
+        if self.delivered {
+            self.buf.clear();
+            self.delivered = false;
+        }
+        let read = match conn.read(input) {
+            Ok(read) => read,
+            Err(e) => {
+                self.buf = Vec::new();
+                return Err(e);
+            }
+        };
+        let message = match read.event {
+            None => None,
+            Some(Event::Ping(p)) => Some(Message::Ping(p)),
+            Some(Event::Pong(p)) => Some(Message::Pong(p)),
+            Some(Event::Close { code, reason }) => Some(Message::Close { code, reason }),
+            Some(Event::Data {
+                kind,
+                payload,
+                message_finished,
+                ..
+            }) => {
+                if message_finished && self.buf.is_empty() {
+                    Some(whole(kind, payload))
+                } else {
+                    self.append(payload, conn.config().max_message_size);
+                    if message_finished {
+                        self.delivered = true;
+                        Some(whole(kind, &self.buf))
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        Ok((read.consumed, message))
+    }
+
+    /// Appends without letting capacity pass `limit`: the connection has already
+    /// checked that the message fits, so `limit` is always enough.
+    fn append(&mut self, bytes: &[u8], limit: u64) {
+        let needed = self.buf.len() + bytes.len();
+        if needed > self.buf.capacity() {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let target = (self.buf.capacity() * 2).clamp(needed, limit.max(needed));
+            self.buf.reserve_exact(target - self.buf.len());
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+}
+
+fn whole(kind: MessageKind, payload: &[u8]) -> Message<'_> {
+    match kind {
+        MessageKind::Binary => Message::Binary(payload),
+        // The connection validated every byte and the message's end; this cannot fail,
+        // and `forbid(unsafe_code)` rules out the unchecked conversion.
+        MessageKind::Text => match core::str::from_utf8(payload) {
+            Ok(text) => Message::Text(text),
+            Err(_) => unreachable!("text validated by the connection"),
+        },
+    }
+}

@@ -1,0 +1,779 @@
+//! The connection state machine after the handshake (RFC 6455 §5–§7).
+//!
+//! One [`Connection`] serves both roles. It turns the bytes the caller read into
+//! [`Event`]s that borrow from the caller's buffer (payloads unmasked in place), queues
+//! the replies the protocol obliges (pong, close echo, the close that fails the
+//! connection), and encodes the caller's messages into the caller's write buffer.
+//!
+//! # The loop
+//!
+//! 1. Read bytes from the transport into a buffer.
+//! 2. Call [`Connection::read`] on the unconsumed bytes; handle the event; drop the
+//!    `consumed` prefix. Repeat until it consumes nothing and returns no event.
+//! 3. Drain [`Connection::poll_transmit`] into the write buffer until it returns 0, and
+//!    write those bytes out. Do this after every `read`, also after an error.
+//! 4. When [`Connection::should_close_transport`] is true, close the transport.
+//! 5. At end of stream, call [`Connection::read_eof`].
+//!
+//! Memory is bounded by the caller's buffer: a frame bigger than the buffer is
+//! delivered in pieces, and between calls the connection keeps a fixed-size state.
+//! The read buffer must hold at least [`MIN_READ_BUFFER`] bytes, the largest control
+//! frame, because control frames are delivered whole.
+
+mod error;
+#[cfg(feature = "alloc")]
+mod message;
+mod state;
+mod utf8;
+
+pub use error::{ProtocolError, SendError};
+#[cfg(feature = "alloc")]
+pub use message::{Message, MessageReader};
+pub use state::CloseState;
+
+use crate::frame::{
+    apply_mask, CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
+};
+use crate::random::MaskKeySource;
+use crate::{InsufficientSize, Status};
+use state::CloseInput;
+use utf8::Utf8Validator;
+
+/// The smallest read buffer a connection can work with: the longest control frame
+/// (a 6-byte masked header and 125 bytes of payload), which is delivered whole.
+pub const MIN_READ_BUFFER: usize = 6 + MAX_CONTROL_PAYLOAD;
+
+/// Which end of the connection this is; it decides the masking direction (§5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Masks every frame it sends; rejects masked frames.
+    Client,
+    /// Sends unmasked frames; rejects unmasked ones.
+    Server,
+}
+
+/// Limits and behaviour, fixed for the life of a connection.
+///
+/// The limits are the whole memory a peer can make the reassembling layer use; the
+/// frame-level API never holds more than the caller's buffer.
+///
+/// ```
+/// use rfc6455::connection::Config;
+/// let config = Config::default().max_message_size(16 << 20).max_fragments(1_000_000);
+/// assert_eq!(config.max_message_size, 16 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The largest message, summed over its fragments (default 1 MiB). Exceeding it
+    /// fails the connection with 1009 as soon as a frame header announces it.
+    pub max_message_size: u64,
+    /// The largest single frame payload (default 1 MiB).
+    pub max_frame_size: u64,
+    /// The most frames one message may span (default 4096): bounds per-fragment work.
+    pub max_fragments: u32,
+    /// Queue a Pong for every Ping received (default true). Off, the caller answers
+    /// [`Event::Ping`] itself.
+    pub auto_pong: bool,
+    /// RSV bits a negotiated extension defines, as the header's bit positions
+    /// (0x40 = RSV1); others fail the connection (default none).
+    pub allowed_rsv: u8,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_message_size: 1 << 20,
+            max_frame_size: 1 << 20,
+            max_fragments: 4096,
+            auto_pong: true,
+            allowed_rsv: 0,
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`Config::max_message_size`]; the frame cap follows it down if it was larger.
+    pub const fn max_message_size(mut self, bytes: u64) -> Self {
+        self.max_message_size = bytes;
+        if self.max_frame_size > bytes {
+            self.max_frame_size = bytes;
+        }
+        self
+    }
+
+    /// Sets [`Config::max_frame_size`].
+    pub const fn max_frame_size(mut self, bytes: u64) -> Self {
+        self.max_frame_size = bytes;
+        self
+    }
+
+    /// Sets [`Config::max_fragments`].
+    pub const fn max_fragments(mut self, fragments: u32) -> Self {
+        self.max_fragments = fragments;
+        self
+    }
+
+    /// Sets [`Config::auto_pong`].
+    pub const fn auto_pong(mut self, on: bool) -> Self {
+        self.auto_pong = on;
+        self
+    }
+}
+
+/// The kind of a data message (§5.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// UTF-8 text; the connection validates it.
+    Text,
+    /// Arbitrary bytes.
+    Binary,
+}
+
+impl MessageKind {
+    const fn opcode(self) -> Opcode {
+        match self {
+            MessageKind::Text => Opcode::Text,
+            MessageKind::Binary => Opcode::Binary,
+        }
+    }
+}
+
+/// What one call to [`Connection::read`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// Part or all of a data message's payload, unmasked. Text is valid UTF-8 so far; a
+    /// code point may be split across chunks, and is complete once `message_finished`.
+    Data {
+        /// Text or binary, from the message's first frame.
+        kind: MessageKind,
+        /// The payload bytes of this piece, in the caller's buffer.
+        payload: &'a [u8],
+        /// The last piece of its frame.
+        frame_finished: bool,
+        /// The last piece of the message.
+        message_finished: bool,
+    },
+    /// A Ping with its application data. With `auto_pong` a Pong is already queued.
+    Ping(&'a [u8]),
+    /// A Pong with its application data.
+    Pong(&'a [u8]),
+    /// The peer's Close (1005 when it carried no code), or 1006 from
+    /// [`Connection::read_eof`] when the transport ended without one.
+    Close {
+        /// The peer's status code.
+        code: CloseCode,
+        /// The peer's reason, possibly empty.
+        reason: &'a str,
+    },
+}
+
+/// The outcome of one [`Connection::read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Read<'a> {
+    /// How many bytes at the start of the input were used; drop them before the next
+    /// call, after handling `event`.
+    pub consumed: usize,
+    /// What those bytes meant, if a whole event was there.
+    pub event: Option<Event<'a>>,
+}
+
+/// A frame whose payload is still arriving.
+#[derive(Debug, Clone, Copy)]
+struct FrameInProgress {
+    remaining: u64,
+    mask: Option<[u8; 4]>,
+    phase: usize,
+    fin: bool,
+}
+
+/// A control frame payload held until the caller drains it.
+#[derive(Debug, Clone, Copy)]
+struct ControlPayload {
+    bytes: [u8; MAX_CONTROL_PAYLOAD],
+    len: u8,
+}
+
+impl ControlPayload {
+    fn new(data: &[u8]) -> Self {
+        let mut bytes = [0; MAX_CONTROL_PAYLOAD];
+        bytes[..data.len()].copy_from_slice(data);
+        ControlPayload {
+            bytes,
+            len: data.len() as u8,
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+/// A server's mask-key source: servers never mask (§5.1), so it is never called.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoMasking;
+
+impl MaskKeySource for NoMasking {
+    fn next_mask_key(&mut self) -> [u8; 4] {
+        [0; 4]
+    }
+}
+
+/// One WebSocket connection after the opening handshake, for either role.
+///
+/// Inputs are [`read`](Connection::read) and [`read_eof`](Connection::read_eof) for
+/// bytes from the peer, and the `send_*` calls for what the caller wants to say. Output
+/// is the return value of those calls plus the obliged replies handed out by
+/// [`poll_transmit`](Connection::poll_transmit). **After every `read`, drain
+/// `poll_transmit` until it returns 0**: pongs and close frames wait there.
+///
+/// ```
+/// use rfc6455::connection::{Config, Connection, Event, MessageKind};
+/// use rfc6455::frame::CloseCode;
+///
+/// let mut server = Connection::server(Config::default());
+/// let mut client = Connection::client(Config::default(), || [1, 2, 3, 4]);
+///
+/// // The client encodes a message; the bytes travel; the server reads them.
+/// let mut wire = [0u8; 64];
+/// let n = client.send_text("Hello", &mut wire)?;
+/// let read = server.read(&mut wire[..n])?;
+/// assert_eq!(read.consumed, n);
+/// assert!(matches!(read.event, Some(Event::Data { kind: MessageKind::Text, payload: b"Hello", message_finished: true, .. })));
+///
+/// // The client closes; the server's echo is queued and drained.
+/// let n = client.send_close(CloseCode::NORMAL, "done", &mut wire)?;
+/// let read = server.read(&mut wire[..n])?;
+/// assert!(matches!(read.event, Some(Event::Close { code: CloseCode::NORMAL, reason: "done" })));
+/// let mut out = [0u8; 64];
+/// let echo = server.poll_transmit(&mut out)?;
+/// assert!(echo > 0 && server.should_close_transport());
+/// let read = client.read(&mut out[..echo])?;
+/// assert!(matches!(read.event, Some(Event::Close { code: CloseCode::NORMAL, .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Connection<K = NoMasking> {
+    role: Role,
+    config: Config,
+    keys: K,
+    state: CloseState,
+    failed: bool,
+    frame: Option<FrameInProgress>,
+    /// Kind, length so far and frame count of the incoming message, if one is open.
+    message: Option<(MessageKind, u64, u32)>,
+    utf8: Utf8Validator,
+    /// Kind of the outgoing fragmented message, if one is open.
+    sending: Option<MessageKind>,
+    pending_pong: Option<ControlPayload>,
+    /// Our Close frame (code and reason as the payload), until drained.
+    pending_close: Option<ControlPayload>,
+}
+
+impl Connection<NoMasking> {
+    /// A server-side connection.
+    pub fn server(config: Config) -> Self {
+        Self::new(Role::Server, config, NoMasking)
+    }
+}
+
+impl<K: MaskKeySource> Connection<K> {
+    /// A client-side connection that takes a fresh masking key from `keys` for every
+    /// frame it sends. [`crate::OsRandom`] is a ready source with `std`.
+    pub fn client(config: Config, keys: K) -> Self {
+        Self::new(Role::Client, config, keys)
+    }
+
+    fn new(role: Role, config: Config, keys: K) -> Self {
+        Connection {
+            role,
+            config,
+            keys,
+            state: CloseState::Open,
+            failed: false,
+            frame: None,
+            message: None,
+            utf8: Utf8Validator::default(),
+            sending: None,
+            pending_pong: None,
+            pending_close: None,
+        }
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the closing handshake stands.
+    pub fn close_state(&self) -> CloseState {
+        self.state
+    }
+
+    /// Whether the caller should close the transport now.
+    ///
+    /// A server closes once both Close frames have crossed and its own is drained
+    /// (§7.1.1: the server closes the TCP connection first). A client waits for the
+    /// server to do so; it may close itself after a timeout of its choosing. Either role
+    /// closes right away once it has failed the connection and drained its Close, and
+    /// there is nothing left to do after the transport's end of stream.
+    pub fn should_close_transport(&self) -> bool {
+        if self.pending_close.is_some() {
+            return false;
+        }
+        self.failed || (self.state == CloseState::Closed && self.role == Role::Server)
+    }
+
+    /// Whether [`poll_transmit`](Connection::poll_transmit) has bytes to hand out.
+    pub fn wants_transmit(&self) -> bool {
+        self.pending_pong.is_some() || self.pending_close.is_some()
+    }
+
+    /// Decodes the next event from `input`, the bytes read from the peer and not yet
+    /// consumed, unmasking payloads in place.
+    ///
+    /// Returns how many bytes were used and the event they made, if any. No event and
+    /// nothing consumed means: read more bytes first. On error the connection has failed:
+    /// a Close with [`ProtocolError::close_code`] is queued for `poll_transmit`, and later
+    /// calls consume everything and deliver nothing.
+    #[inline]
+    pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+        if self.failed || matches!(self.state, CloseState::CloseReceived | CloseState::Closed) {
+            return Ok(Read {
+                consumed: input.len(),
+                event: None,
+            });
+        }
+        if let Some(frame) = self.frame {
+            return self.continue_frame(frame, input, 0);
+        }
+        let (header, header_len) = match FrameHeader::decode(input) {
+            Ok(Status::Complete(h)) => h,
+            Ok(Status::Partial) => {
+                return Ok(Read {
+                    consumed: 0,
+                    event: None,
+                })
+            }
+            Err(e) => return Err(self.fail(e.into())),
+        };
+        if let Err(e) = self.check_header(&header) {
+            return Err(self.fail(e));
+        }
+        if header.opcode.is_control() {
+            return self.control_frame(header, header_len, input);
+        }
+        if let Err(e) = self.start_data_frame(&header) {
+            return Err(self.fail(e));
+        }
+        self.continue_frame(
+            FrameInProgress {
+                remaining: header.payload_len,
+                mask: header.mask,
+                phase: 0,
+                fin: header.fin,
+            },
+            input,
+            header_len,
+        )
+    }
+
+    /// The transport reached end of stream. Returns a 1006 Close event when the peer
+    /// left without completing the closing handshake (§7.1.5), else `None`.
+    pub fn read_eof(&mut self) -> Option<Event<'static>> {
+        let abnormal = matches!(self.state, CloseState::Open | CloseState::CloseSent);
+        self.move_close_state(CloseInput::Eof);
+        self.pending_pong = None;
+        self.pending_close = None;
+        abnormal.then_some(Event::Close {
+            code: CloseCode::ABNORMAL,
+            reason: "",
+        })
+    }
+
+    #[inline]
+    fn check_header(&self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        let rsv = (header.rsv1 as u8) << 6 | (header.rsv2 as u8) << 5 | (header.rsv3 as u8) << 4;
+        if rsv & !self.config.allowed_rsv != 0 {
+            return Err(ProtocolError::ReservedBits(rsv >> 4));
+        }
+        Ok(())
+    }
+
+    /// Applies the fragmentation rules and the limits to a new data frame (§5.4).
+    #[inline]
+    fn start_data_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        if header.payload_len > self.config.max_frame_size {
+            return Err(ProtocolError::MessageTooBig {
+                limit: self.config.max_frame_size,
+            });
+        }
+        let (kind, len, frames) = match (header.opcode, self.message) {
+            (Opcode::Continuation, Some((kind, len, frames))) => (kind, len, frames),
+            (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (_, Some(_)) => return Err(ProtocolError::MessageInterrupted),
+            (Opcode::Text, None) => (MessageKind::Text, 0, 0),
+            (_, None) => (MessageKind::Binary, 0, 0),
+        };
+        let len = len + header.payload_len;
+        if len > self.config.max_message_size {
+            return Err(ProtocolError::MessageTooBig {
+                limit: self.config.max_message_size,
+            });
+        }
+        if frames >= self.config.max_fragments {
+            return Err(ProtocolError::TooManyFragments {
+                limit: self.config.max_fragments,
+            });
+        }
+        self.message = Some((kind, len, frames + 1));
+        Ok(())
+    }
+
+    /// Delivers what is in `input[start..]` of the frame in progress.
+    #[inline]
+    fn continue_frame<'b>(
+        &mut self,
+        mut frame: FrameInProgress,
+        input: &'b mut [u8],
+        start: usize,
+    ) -> Result<Read<'b>, ProtocolError> {
+        let available = input.len() - start;
+        let take = if frame.remaining < available as u64 {
+            frame.remaining as usize
+        } else {
+            available
+        };
+        let frame_finished = take as u64 == frame.remaining;
+        if take == 0 && !frame_finished {
+            self.frame = Some(frame);
+            return Ok(Read {
+                consumed: start,
+                event: None,
+            });
+        }
+        let payload = &mut input[start..start + take];
+        if let Some(key) = frame.mask {
+            apply_mask(payload, key, frame.phase);
+        }
+        let Some((kind, _, _)) = self.message else {
+            unreachable!("a data frame is only in progress inside a message")
+        };
+        let message_finished = frame_finished && frame.fin;
+        if kind == MessageKind::Text {
+            let valid =
+                self.utf8.feed(payload).is_ok() && (!message_finished || self.utf8.is_complete());
+            if !valid {
+                return Err(self.fail(ProtocolError::InvalidUtf8));
+            }
+        }
+        if frame_finished {
+            self.frame = None;
+            if message_finished {
+                self.message = None;
+            }
+        } else {
+            frame.remaining -= take as u64;
+            frame.phase = (frame.phase + take) & 3;
+            self.frame = Some(frame);
+        }
+        Ok(Read {
+            consumed: start + take,
+            event: Some(Event::Data {
+                kind,
+                payload,
+                frame_finished,
+                message_finished,
+            }),
+        })
+    }
+
+    /// Handles a control frame, which is delivered whole (§5.5).
+    fn control_frame<'b>(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &'b mut [u8],
+    ) -> Result<Read<'b>, ProtocolError> {
+        let end = header_len + header.payload_len as usize;
+        let Some(payload) = input.get_mut(header_len..end) else {
+            return Ok(Read {
+                consumed: 0,
+                event: None,
+            });
+        };
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        let payload: &'b [u8] = payload;
+        let event = match header.opcode {
+            Opcode::Ping => {
+                if self.config.auto_pong && self.state == CloseState::Open {
+                    self.pending_pong = Some(ControlPayload::new(payload));
+                }
+                Event::Ping(payload)
+            }
+            Opcode::Pong => Event::Pong(payload),
+            _ => {
+                let close = match CloseFrame::parse(payload) {
+                    Ok(close) => close,
+                    Err(e) => return Err(self.fail(e.into())),
+                };
+                let was_open = self.state == CloseState::Open;
+                self.move_close_state(CloseInput::ReceiveClose);
+                if was_open {
+                    // §5.5.1: echo the status code; the reason is ours to choose.
+                    let mut echo = [0u8; 2];
+                    let body = match close {
+                        Some(c) => {
+                            echo = c.code.0.to_be_bytes();
+                            &echo[..]
+                        }
+                        None => &echo[..0],
+                    };
+                    self.pending_close = Some(ControlPayload::new(body));
+                    self.pending_pong = None;
+                }
+                match close {
+                    Some(c) => Event::Close {
+                        code: c.code,
+                        reason: c.reason,
+                    },
+                    None => Event::Close {
+                        code: CloseCode::NO_STATUS_RECEIVED,
+                        reason: "",
+                    },
+                }
+            }
+        };
+        Ok(Read {
+            consumed: end,
+            event: Some(event),
+        })
+    }
+
+    /// Fails the connection (§7.1.7): queue a Close with the error's code, stop reading.
+    #[cold]
+    fn fail(&mut self, error: ProtocolError) -> ProtocolError {
+        if self.state == CloseState::Open {
+            let mut body = [0u8; 2];
+            body.copy_from_slice(&error.close_code().0.to_be_bytes());
+            self.pending_close = Some(ControlPayload::new(&body));
+            self.pending_pong = None;
+        }
+        self.move_close_state(CloseInput::Fail);
+        self.failed = true;
+        self.frame = None;
+        self.message = None;
+        error
+    }
+
+    fn move_close_state(&mut self, input: CloseInput) {
+        if let Some(next) = self.state.next(input) {
+            self.state = next;
+        }
+    }
+
+    /// Encodes the queued replies (pong, then our Close) into `out` and returns the
+    /// number of bytes written; 0 when nothing waits. Frames that do not fit stay queued;
+    /// if not even the first fits, `out` is untouched and the error gives its size.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+        let mut written = 0;
+        if let Some(pong) = self.pending_pong {
+            match self.encode_frame(Opcode::Pong, true, pong.as_slice(), &mut out[written..]) {
+                Ok(n) => {
+                    written += n;
+                    self.pending_pong = None;
+                }
+                Err(e) => return if written == 0 { Err(e) } else { Ok(written) },
+            }
+        }
+        if let Some(close) = self.pending_close {
+            match self.encode_frame(Opcode::Close, true, close.as_slice(), &mut out[written..]) {
+                Ok(n) => {
+                    written += n;
+                    self.pending_close = None;
+                    if self.state == CloseState::CloseReceived {
+                        self.move_close_state(CloseInput::SendClose);
+                    }
+                }
+                Err(e) => return if written == 0 { Err(e) } else { Ok(written) },
+            }
+        }
+        Ok(written)
+    }
+
+    /// Encodes a whole text message as one frame into `out`.
+    pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_fragment(MessageKind::Text, text.as_bytes(), true, out)
+    }
+
+    /// Encodes a whole binary message as one frame into `out`.
+    pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_fragment(MessageKind::Binary, data, true, out)
+    }
+
+    /// Encodes one frame of a message, so a large message can be sent in pieces without
+    /// being held whole (§5.4). The first call opens the message with `kind`; later calls
+    /// (with the same `kind`) continue it; `last` ends it. Control frames may be sent
+    /// between the pieces. Text pieces need not split at code point boundaries.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut out = [0u8; 16];
+    /// let n = server.send_fragment(MessageKind::Text, b"Hel", false, &mut out)?;
+    /// assert_eq!(&out[..n], [0x01, 0x03, b'H', b'e', b'l']);
+    /// let n = server.send_fragment(MessageKind::Text, b"lo", true, &mut out)?;
+    /// assert_eq!(&out[..n], [0x80, 0x02, b'l', b'o']);
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.state != CloseState::Open || self.pending_close.is_some() {
+            return Err(SendError::Closing);
+        }
+        let opcode = match self.sending {
+            None => kind.opcode(),
+            Some(open) if open == kind => Opcode::Continuation,
+            Some(_) => return Err(SendError::MessageInProgress),
+        };
+        let n = self.encode_frame(opcode, last, payload, out)?;
+        self.sending = if last { None } else { Some(kind) };
+        Ok(n)
+    }
+
+    /// Encodes a whole message as fragments of at most `fragment_size` payload bytes.
+    /// If `out` cannot hold them all, nothing is written.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut out = [0u8; 32];
+    /// let n = server.send_message_fragmented(MessageKind::Binary, &[7; 10], 4, &mut out)?;
+    /// assert_eq!(n, 3 * 2 + 10);
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_message_fragmented(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        fragment_size: usize,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let size = fragment_size.max(1);
+        let mask_len = if self.role == Role::Client { 4 } else { 0 };
+        let frames = payload.len().div_ceil(size).max(1);
+        let last_len = payload.len() - (frames - 1) * size;
+        let required = (frames - 1)
+            * (FrameHeader::new(kind.opcode(), size as u64).encoded_len() + mask_len + size)
+            + FrameHeader::new(kind.opcode(), last_len as u64).encoded_len()
+            + mask_len
+            + last_len;
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        let mut written = 0;
+        let mut chunks = payload.chunks(size).peekable();
+        if payload.is_empty() {
+            return self.send_fragment(kind, payload, true, out);
+        }
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            written += self.send_fragment(kind, chunk, last, &mut out[written..])?;
+        }
+        Ok(written)
+    }
+
+    /// Encodes a Ping with up to 125 bytes of application data.
+    pub fn send_ping(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(Opcode::Ping, payload, out)
+    }
+
+    /// Encodes an unsolicited Pong (a heartbeat that asks no answer, §5.5.3).
+    pub fn send_pong(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(Opcode::Pong, payload, out)
+    }
+
+    fn send_control(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlTooLong);
+        }
+        if self.state != CloseState::Open || self.pending_close.is_some() {
+            return Err(SendError::Closing);
+        }
+        Ok(self.encode_frame(opcode, true, payload, out)?)
+    }
+
+    /// Starts the closing handshake (§7.1.2): encodes a Close with `code` and `reason`.
+    /// After this, no data may be sent; incoming data is delivered until the peer's
+    /// Close arrives. Answering the peer's Close is automatic (see `poll_transmit`).
+    pub fn send_close(
+        &mut self,
+        code: CloseCode,
+        reason: &str,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let close = CloseFrame::new(code, reason).ok_or(SendError::InvalidClose)?;
+        if self.state != CloseState::Open || self.pending_close.is_some() {
+            return Err(SendError::Closing);
+        }
+        let mut body = [0u8; 2 + MAX_CLOSE_REASON];
+        let len = close.encode(&mut body)?;
+        let n = self.encode_frame(Opcode::Close, true, &body[..len], out)?;
+        self.pending_pong = None;
+        self.move_close_state(CloseInput::SendClose);
+        Ok(n)
+    }
+
+    /// Writes one frame, masked for a client; nothing is written if it does not fit.
+    #[inline]
+    fn encode_frame(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, InsufficientSize> {
+        let mut header = FrameHeader::new(opcode, payload.len() as u64);
+        header.fin = fin;
+        if self.role == Role::Client {
+            header.mask = Some([0; 4]);
+        }
+        let header_len = header.encoded_len();
+        let required = header_len + payload.len();
+        if out.len() < required {
+            return Err(InsufficientSize { required });
+        }
+        if self.role == Role::Client {
+            header.mask = Some(self.keys.next_mask_key());
+        }
+        header.encode(out)?;
+        let body = &mut out[header_len..required];
+        body.copy_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(body, key, 0);
+        }
+        Ok(required)
+    }
+}

@@ -1,0 +1,628 @@
+//! The connection state machine against RFC 6455 §5–§7, end to end through an
+//! in-memory client↔server pair and through hand-made hostile frames.
+
+mod support;
+
+use proptest::prelude::*;
+use rfc6455::connection::{
+    CloseState, Config, Connection, Event, MessageKind, ProtocolError, Role, SendError,
+    MIN_READ_BUFFER,
+};
+use rfc6455::frame::{CloseCode, FrameError};
+use support::*;
+
+fn assert_fails_with(bytes: &[u8], config: Config, error: ProtocolError, code: CloseCode) {
+    let (events, mut conn) = server_events(config, bytes);
+    assert_eq!(
+        events.last(),
+        Some(&Owned::Error(error)),
+        "events: {events:?}"
+    );
+    assert_eq!(error.close_code(), code);
+    let sent = drain(&mut conn);
+    assert_eq!(
+        close_code_of(&sent),
+        Some(code.0),
+        "queued close: {sent:02x?}"
+    );
+    assert!(conn.should_close_transport());
+}
+
+// §5.1: masking direction.
+
+#[test]
+fn s5_1_server_fails_on_unmasked_client_frame() {
+    assert_fails_with(
+        &raw_frame(0x81, None, b"hi"),
+        Config::default(),
+        ProtocolError::UnmaskedFrame,
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_1_client_fails_on_masked_server_frame() {
+    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let events = events_split(&mut client, &client_frame(0x82, b"x"), &[]);
+    assert_eq!(events, [Owned::Error(ProtocolError::MaskedFrame)]);
+    assert_eq!(close_code_of_masked(&drain(&mut client)), Some(1002));
+}
+
+/// The code in a masked Close frame sent by a client.
+fn close_code_of_masked(bytes: &[u8]) -> Option<u16> {
+    let (h, n) = rfc6455::frame::FrameHeader::decode(bytes)
+        .ok()?
+        .complete()?;
+    let mut body = bytes[n..n + h.payload_len as usize].to_vec();
+    rfc6455::frame::apply_mask(&mut body, h.mask?, 0);
+    (body.len() >= 2).then(|| u16::from_be_bytes([body[0], body[1]]))
+}
+
+#[test]
+fn s5_3_client_masks_every_frame_with_a_fresh_key() {
+    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut out = [0u8; 64];
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        let n = client.send_binary(b"abc", &mut out).unwrap();
+        let (h, _) = rfc6455::frame::FrameHeader::decode(&out[..n])
+            .unwrap()
+            .complete()
+            .unwrap();
+        keys.push(h.mask.unwrap());
+    }
+    assert_eq!(keys, [[1; 4], [2; 4], [3; 4]]);
+}
+
+// §5.2: reserved opcodes and bits.
+
+#[test]
+fn s5_2_reserved_data_opcode_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x83, b""),
+        Config::default(),
+        ProtocolError::Frame(FrameError::ReservedOpcode(3)),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_2_reserved_control_opcode_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x8B, b""),
+        Config::default(),
+        ProtocolError::Frame(FrameError::ReservedOpcode(0xB)),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_2_rsv_bits_without_extension_fail_with_1002() {
+    for (first, bits) in [
+        (0xC1u8, 0b100u8),
+        (0xA1, 0b010),
+        (0x91, 0b001),
+        (0xF1, 0b111),
+    ] {
+        assert_fails_with(
+            &client_frame(first, b"x"),
+            Config::default(),
+            ProtocolError::ReservedBits(bits),
+            CloseCode::PROTOCOL_ERROR,
+        );
+    }
+}
+
+// §5.4: fragmentation.
+
+#[test]
+fn s5_4_continuation_without_message_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x80, b"x"),
+        Config::default(),
+        ProtocolError::UnexpectedContinuation,
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_4_new_data_frame_inside_fragmented_message_fails_with_1002() {
+    let bytes = [client_frame(0x01, b"a"), client_frame(0x81, b"b")].concat();
+    assert_fails_with(
+        &bytes,
+        Config::default(),
+        ProtocolError::MessageInterrupted,
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_4_control_frames_between_fragments_are_delivered_in_order() {
+    let bytes = [
+        client_frame(0x01, b"Hel"),
+        client_frame(0x89, b"p1"),
+        client_frame(0x00, b"l"),
+        client_frame(0x8A, b"p2"),
+        client_frame(0x80, b"o"),
+    ]
+    .concat();
+    let (events, mut conn) = server_events(Config::default(), &bytes);
+    assert_eq!(
+        events,
+        [
+            Owned::Ping(b"p1".to_vec()),
+            Owned::Pong(b"p2".to_vec()),
+            Owned::Text("Hello".into())
+        ]
+    );
+    assert_eq!(drain(&mut conn), raw_frame(0x8A, None, b"p1"));
+}
+
+#[test]
+fn s5_5_fragmented_ping_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x09, b""),
+        Config::default(),
+        ProtocolError::Frame(FrameError::FragmentedControl),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s5_5_ping_of_126_bytes_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x89, &[0; 126]),
+        Config::default(),
+        ProtocolError::Frame(FrameError::ControlTooLong(126)),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+// §5.5.2, §5.5.3: ping and pong.
+
+#[test]
+fn s5_5_2_ping_is_answered_with_the_same_payload() {
+    let payload: Vec<u8> = (0..125).collect();
+    let (events, mut conn) = server_events(Config::default(), &client_frame(0x89, &payload));
+    assert_eq!(events, [Owned::Ping(payload.clone())]);
+    assert!(conn.wants_transmit());
+    assert_eq!(drain(&mut conn), raw_frame(0x8A, None, &payload));
+    assert!(!conn.wants_transmit());
+}
+
+#[test]
+fn s5_5_3_only_the_latest_of_several_pings_is_answered() {
+    let bytes = [client_frame(0x89, b"1"), client_frame(0x89, b"2")].concat();
+    let (_, mut conn) = server_events(Config::default(), &bytes);
+    assert_eq!(drain(&mut conn), raw_frame(0x8A, None, b"2"));
+}
+
+#[test]
+fn auto_pong_off_leaves_the_answer_to_the_caller() {
+    let (events, mut conn) = server_events(
+        Config::default().auto_pong(false),
+        &client_frame(0x89, b"x"),
+    );
+    assert_eq!(events, [Owned::Ping(b"x".to_vec())]);
+    assert!(drain(&mut conn).is_empty());
+}
+
+#[test]
+fn unsolicited_pong_is_delivered_and_not_answered() {
+    let (events, mut conn) = server_events(Config::default(), &client_frame(0x8A, b"hb"));
+    assert_eq!(events, [Owned::Pong(b"hb".to_vec())]);
+    assert!(drain(&mut conn).is_empty());
+}
+
+// §5.5.1, §7: closing.
+
+#[test]
+fn s5_5_1_close_is_echoed_and_server_closes_transport() {
+    let mut body = 1000u16.to_be_bytes().to_vec();
+    body.extend_from_slice(b"bye");
+    let (events, mut conn) = server_events(Config::default(), &client_frame(0x88, &body));
+    assert_eq!(events, [Owned::Close(1000, "bye".into())]);
+    assert_eq!(conn.close_state(), CloseState::CloseReceived);
+    assert!(!conn.should_close_transport(), "echo not drained yet");
+    assert_eq!(
+        drain(&mut conn),
+        raw_frame(0x88, None, &1000u16.to_be_bytes())
+    );
+    assert_eq!(conn.close_state(), CloseState::Closed);
+    assert!(conn.should_close_transport());
+}
+
+#[test]
+fn s5_5_1_empty_close_reports_1005_and_is_echoed_empty() {
+    let (events, mut conn) = server_events(Config::default(), &client_frame(0x88, b""));
+    assert_eq!(events, [Owned::Close(1005, String::new())]);
+    assert_eq!(drain(&mut conn), raw_frame(0x88, None, b""));
+}
+
+#[test]
+fn s5_5_1_one_byte_close_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0x88, &[0x03]),
+        Config::default(),
+        ProtocolError::Frame(FrameError::CloseTooShort),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn s7_4_close_with_reserved_code_fails_with_1002() {
+    for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535] {
+        assert_fails_with(
+            &client_frame(0x88, &code.to_be_bytes()),
+            Config::default(),
+            ProtocolError::Frame(FrameError::InvalidCloseCode(code)),
+            CloseCode::PROTOCOL_ERROR,
+        );
+    }
+}
+
+#[test]
+fn s5_5_1_close_reason_not_utf8_fails_with_1007() {
+    assert_fails_with(
+        &client_frame(0x88, &[0x03, 0xE8, 0xFF]),
+        Config::default(),
+        ProtocolError::Frame(FrameError::CloseReasonNotUtf8),
+        CloseCode::INVALID_PAYLOAD,
+    );
+}
+
+#[test]
+fn s5_5_1_close_inside_fragmented_message_ends_the_connection() {
+    let bytes = [
+        client_frame(0x01, b"part"),
+        client_frame(0x88, &1000u16.to_be_bytes()),
+        client_frame(0x80, b"ignored"),
+    ]
+    .concat();
+    let (events, conn) = server_events(Config::default(), &bytes);
+    assert_eq!(events, [Owned::Close(1000, String::new())]);
+    assert_eq!(conn.close_state(), CloseState::CloseReceived);
+}
+
+#[test]
+fn s7_1_2_client_close_round_trip_through_the_pair() {
+    let mut pair = Pair::new(Config::default());
+    pair.client_send(|c, out| c.send_close(CloseCode::NORMAL, "done", out), 64)
+        .unwrap();
+    assert_eq!(pair.client.close_state(), CloseState::CloseSent);
+    pair.pump();
+    assert_eq!(
+        pair.server_inbox.events,
+        [Owned::Close(NORMAL, "done".into())]
+    );
+    assert_eq!(
+        pair.client_inbox.events,
+        [Owned::Close(NORMAL, String::new())]
+    );
+    assert_eq!(pair.server.close_state(), CloseState::Closed);
+    assert_eq!(pair.client.close_state(), CloseState::Closed);
+    assert!(pair.server.should_close_transport());
+    assert!(
+        !pair.client.should_close_transport(),
+        "§7.1.1: the client waits for the server to close TCP"
+    );
+    assert_eq!(pair.client.read_eof(), None);
+}
+
+#[test]
+fn s7_1_2_server_close_round_trip_through_the_pair() {
+    let mut pair = Pair::new(Config::default());
+    pair.server_send(
+        |s, out| s.send_close(CloseCode::GOING_AWAY, "restart", out),
+        64,
+    )
+    .unwrap();
+    pair.pump();
+    assert_eq!(
+        pair.client_inbox.events,
+        [Owned::Close(1001, "restart".into())]
+    );
+    assert_eq!(
+        pair.server_inbox.events,
+        [Owned::Close(1001, String::new())]
+    );
+    assert!(pair.server.should_close_transport());
+}
+
+#[test]
+fn s7_1_3_simultaneous_close_completes_on_both_sides() {
+    let mut pair = Pair::new(Config::default());
+    pair.client_send(|c, out| c.send_close(CloseCode::NORMAL, "c", out), 64)
+        .unwrap();
+    pair.server_send(|s, out| s.send_close(CloseCode::GOING_AWAY, "s", out), 64)
+        .unwrap();
+    pair.pump();
+    assert_eq!(pair.server_inbox.events, [Owned::Close(1000, "c".into())]);
+    assert_eq!(pair.client_inbox.events, [Owned::Close(1001, "s".into())]);
+    assert_eq!(pair.client.close_state(), CloseState::Closed);
+    assert_eq!(pair.server.close_state(), CloseState::Closed);
+}
+
+#[test]
+fn s7_1_5_eof_without_close_is_abnormal_1006() {
+    let mut conn = Connection::server(Config::default());
+    let event = conn.read_eof();
+    assert_eq!(
+        event,
+        Some(Event::Close {
+            code: CloseCode::ABNORMAL,
+            reason: ""
+        })
+    );
+    assert_eq!(conn.close_state(), CloseState::Closed);
+}
+
+#[test]
+fn s5_5_1_no_data_may_be_sent_after_close() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0u8; 64];
+    conn.send_close(CloseCode::NORMAL, "", &mut out).unwrap();
+    assert_eq!(conn.send_text("late", &mut out), Err(SendError::Closing));
+    assert_eq!(conn.send_ping(b"", &mut out), Err(SendError::Closing));
+    assert_eq!(
+        conn.send_close(CloseCode::NORMAL, "", &mut out),
+        Err(SendError::Closing)
+    );
+}
+
+#[test]
+fn s5_5_1_data_after_our_close_is_still_delivered() {
+    let mut conn = Connection::server(Config::default());
+    conn.send_close(CloseCode::NORMAL, "", &mut [0u8; 16])
+        .unwrap();
+    let events = events_split(&mut conn, &client_frame(0x82, b"late"), &[]);
+    assert_eq!(events, [Owned::Binary(b"late".to_vec())]);
+}
+
+#[test]
+fn s7_4_local_close_with_invalid_code_or_long_reason_is_refused() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0u8; 200];
+    for code in [1005u16, 1006, 1015, 999, 2000, 5000] {
+        assert_eq!(
+            conn.send_close(CloseCode(code), "", &mut out),
+            Err(SendError::InvalidClose)
+        );
+    }
+    let long = "x".repeat(124);
+    assert_eq!(
+        conn.send_close(CloseCode::NORMAL, &long, &mut out),
+        Err(SendError::InvalidClose)
+    );
+    assert_eq!(conn.close_state(), CloseState::Open);
+}
+
+#[test]
+fn after_a_protocol_error_nothing_more_is_delivered() {
+    let mut conn = Connection::server(Config::default());
+    let bytes = [client_frame(0x83, b""), client_frame(0x81, b"after")].concat();
+    let events = events_split(&mut conn, &bytes, &[]);
+    assert_eq!(events.len(), 1);
+    let more = events_split(&mut conn, &client_frame(0x81, b"more"), &[]);
+    assert!(more.is_empty());
+}
+
+// Limits (§10.4).
+
+#[test]
+fn s10_4_message_over_the_limit_fails_with_1009_at_the_header() {
+    let config = Config::default().max_message_size(100);
+    let header_only = &client_frame(0x82, &[0; 101])[..8];
+    assert_fails_with(
+        header_only,
+        config,
+        ProtocolError::MessageTooBig { limit: 100 },
+        CloseCode::MESSAGE_TOO_BIG,
+    );
+}
+
+#[test]
+fn s10_4_fragments_summing_over_the_limit_fail_with_1009() {
+    let config = Config::default().max_message_size(10);
+    let bytes = [client_frame(0x02, &[0; 6]), client_frame(0x80, &[0; 5])].concat();
+    assert_fails_with(
+        &bytes,
+        config,
+        ProtocolError::MessageTooBig { limit: 10 },
+        CloseCode::MESSAGE_TOO_BIG,
+    );
+}
+
+#[test]
+fn s10_4_too_many_fragments_fail_with_1009() {
+    let config = Config::default().max_fragments(3);
+    let bytes = [
+        client_frame(0x02, b"a"),
+        client_frame(0x00, b"b"),
+        client_frame(0x00, b"c"),
+        client_frame(0x80, b"d"),
+    ]
+    .concat();
+    assert_fails_with(
+        &bytes,
+        config,
+        ProtocolError::TooManyFragments { limit: 3 },
+        CloseCode::MESSAGE_TOO_BIG,
+    );
+}
+
+#[test]
+fn hostile_2_pow_63_minus_1_length_fails_before_any_payload() {
+    let mut bytes = vec![0x82, 0xFF];
+    bytes.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+    bytes.extend_from_slice(&[1, 2, 3, 4]);
+    assert_fails_with(
+        &bytes,
+        Config::default(),
+        ProtocolError::MessageTooBig { limit: 1 << 20 },
+        CloseCode::MESSAGE_TOO_BIG,
+    );
+}
+
+#[test]
+fn frame_larger_than_the_read_buffer_arrives_in_bounded_pieces() {
+    let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let bytes = client_frame(0x82, &payload);
+    let mut conn = Connection::server(Config::default());
+    let mut inbox = Inbox::default();
+    inbox.feed_bounded(&mut conn, &bytes, 4096);
+    assert_eq!(inbox.events, [Owned::Binary(payload)]);
+    assert!(inbox.largest_piece <= 4096);
+}
+
+#[test]
+fn control_frame_needs_at_most_min_read_buffer_bytes() {
+    let bytes = client_frame(0x89, &[7; 125]);
+    assert_eq!(bytes.len(), MIN_READ_BUFFER);
+    let mut conn = Connection::server(Config::default());
+    let mut inbox = Inbox::default();
+    inbox.feed_bounded(&mut conn, &bytes, MIN_READ_BUFFER);
+    assert_eq!(inbox.events, [Owned::Ping(vec![7; 125])]);
+}
+
+// Writing.
+
+#[test]
+fn send_into_too_small_buffer_writes_nothing_and_reports_the_size() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0xEEu8; 10];
+    assert_eq!(
+        conn.send_binary(&[1; 200], &mut out),
+        Err(SendError::InsufficientSize(rfc6455::InsufficientSize {
+            required: 204
+        }))
+    );
+    assert_eq!(out, [0xEE; 10]);
+    assert_eq!(
+        conn.send_message_fragmented(MessageKind::Binary, &[1; 20], 5, &mut out),
+        Err(SendError::InsufficientSize(rfc6455::InsufficientSize {
+            required: 28
+        }))
+    );
+    assert_eq!(out, [0xEE; 10]);
+}
+
+#[test]
+fn s5_4_a_new_message_cannot_start_inside_a_fragmented_one() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0u8; 64];
+    conn.send_fragment(MessageKind::Text, b"a", false, &mut out)
+        .unwrap();
+    assert_eq!(
+        conn.send_binary(b"b", &mut out),
+        Err(SendError::MessageInProgress)
+    );
+    assert!(conn.send_ping(b"ok between fragments", &mut out).is_ok());
+    assert!(conn
+        .send_fragment(MessageKind::Text, b"b", true, &mut out)
+        .is_ok());
+}
+
+#[test]
+fn messages_from_0_bytes_to_4_mib_cross_the_pair_both_ways() {
+    let config = Config::default()
+        .max_message_size(5 << 20)
+        .max_frame_size(5 << 20);
+    let mut pair = Pair::new(config);
+    let sizes = [0usize, 1, 125, 126, 65535, 65536, 1 << 20, 4 << 20];
+    for &size in &sizes {
+        let data: Vec<u8> = (0..size).map(|i| (i * 7) as u8).collect();
+        pair.client_send(|c, out| c.send_binary(&data, out), size + 14)
+            .unwrap();
+        pair.server_send(|s, out| s.send_binary(&data, out), size + 14)
+            .unwrap();
+    }
+    pair.pump();
+    let expected: Vec<Owned> = sizes
+        .iter()
+        .map(|&size| Owned::Binary((0..size).map(|i| (i * 7) as u8).collect()))
+        .collect();
+    assert_eq!(pair.server_inbox.events, expected);
+    assert_eq!(pair.client_inbox.events, expected);
+}
+
+#[test]
+fn fragmented_text_with_interleaved_pings_crosses_the_pair() {
+    let mut pair = Pair::new(Config::default());
+    let text = "Grüße, 世界! 🎉".repeat(50);
+    let bytes = text.as_bytes();
+    for (i, chunk) in bytes.chunks(7).enumerate() {
+        let last = (i + 1) * 7 >= bytes.len();
+        pair.client_send(
+            |c, out| c.send_fragment(MessageKind::Text, chunk, last, out),
+            64,
+        )
+        .unwrap();
+        if i % 10 == 0 {
+            pair.client_send(|c, out| c.send_ping(&[i as u8], out), 64)
+                .unwrap();
+        }
+    }
+    pair.pump();
+    let pings = pair
+        .server_inbox
+        .events
+        .iter()
+        .filter(|e| matches!(e, Owned::Ping(_)))
+        .count();
+    assert_eq!(pings, bytes.len().div_ceil(70));
+    assert_eq!(pair.server_inbox.events.last(), Some(&Owned::Text(text)));
+    assert!(pair
+        .client_inbox
+        .events
+        .iter()
+        .all(|e| matches!(e, Owned::Pong(_))));
+}
+
+#[test]
+fn role_is_reported() {
+    assert_eq!(Connection::server(Config::default()).role(), Role::Server);
+    assert_eq!(
+        Connection::client(Config::default(), CountingKeys::default()).role(),
+        Role::Client
+    );
+}
+
+// The same bytes however they are split.
+
+fn arb_client_stream() -> impl Strategy<Value = Vec<u8>> {
+    let frame = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..300).prop_map(|p| client_frame(0x82, &p)),
+        "[a-zé世🎉]{0,40}".prop_map(|s| client_frame(0x81, s.as_bytes())),
+        proptest::collection::vec(any::<u8>(), 0..125).prop_map(|p| client_frame(0x89, &p)),
+        "[a-zé世🎉]{0,20}".prop_map(|s| {
+            let b = s.as_bytes();
+            let cut = b.len() / 2;
+            [
+                client_frame(0x01, &b[..cut]),
+                client_frame(0x8A, b"x"),
+                client_frame(0x80, &b[cut..]),
+            ]
+            .concat()
+        }),
+        any::<[u8; 3]>().prop_map(|b| client_frame(0x81, &b)),
+    ];
+    proptest::collection::vec(frame, 1..12).prop_map(|frames| frames.concat())
+}
+
+proptest! {
+    #[test]
+    fn one_chunk_byte_by_byte_and_random_splits_give_the_same_events(
+        stream in arb_client_stream(),
+        cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..20),
+    ) {
+        let whole = events_split(&mut Connection::server(Config::default()), &stream, &[]);
+        let every: Vec<usize> = (1..stream.len()).collect();
+        let bytewise = events_split(&mut Connection::server(Config::default()), &stream, &every);
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+        points.sort_unstable();
+        let random = events_split(&mut Connection::server(Config::default()), &stream, &points);
+        prop_assert_eq!(&whole, &bytewise);
+        prop_assert_eq!(&whole, &random);
+    }
+}
