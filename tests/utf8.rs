@@ -63,7 +63,11 @@ fn s8_1_valid_text_split_across_fragments_at_every_byte() {
         for cut in 0..=text.len() {
             let bytes = text_fragments(&[&text[..cut], &text[cut..]]);
             let expected = Owned::Text(String::from_utf8(text.to_vec()).unwrap());
-            assert_eq!(read_all(&bytes, &[]), std::slice::from_ref(&expected), "cut {cut}");
+            assert_eq!(
+                read_all(&bytes, &[]),
+                std::slice::from_ref(&expected),
+                "cut {cut}"
+            );
             let every: Vec<usize> = (1..bytes.len()).collect();
             assert_eq!(read_all(&bytes, &every), [expected], "bytewise, cut {cut}");
         }
