@@ -31,7 +31,7 @@ impl Utf8Validator {
                 return Ok(());
             }
         }
-        match core::str::from_utf8(chunk) {
+        match simdutf8::compat::from_utf8(chunk) {
             Ok(_) => Ok(()),
             Err(e) if e.error_len().is_none() => {
                 let tail = &chunk[e.valid_up_to()..];
@@ -51,7 +51,7 @@ impl Utf8Validator {
         let take = need.min(chunk.len());
         self.pending[have..have + take].copy_from_slice(&chunk[..take]);
         let len = have + take;
-        match core::str::from_utf8(&self.pending[..len]) {
+        match simdutf8::compat::from_utf8(&self.pending[..len]) {
             Ok(_) => self.pending_len = 0,
             Err(e) if e.error_len().is_none() => self.pending_len = len as u8,
             Err(_) => return Err(()),
