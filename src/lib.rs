@@ -1,15 +1,81 @@
 //! A sans-IO WebSocket protocol core (RFC 6455).
 //!
 //! The crate turns bytes into events and intents into bytes. It never opens a socket,
-//! reads a clock or draws randomness by itself, and it builds without `std`.
+//! reads a clock or draws randomness by itself, and it builds without `std`, so any IO
+//! layer can drive it: blocking `std::net`, an async runtime, an embedded TCP stack, a
+//! fuzzer, a benchmark.
 //!
-//! - [`frame`]: the stateless frame codec (§5).
-//! - [`connection`]: the state machine after the handshake (§5–§7).
 //! - [`handshake`]: the opening handshake, server and client (§4).
+//! - [`connection`]: the state machine after the handshake (§5–§7): frames to events,
+//!   control frames, the closing handshake, limits.
+//! - [`frame`]: the stateless frame codec underneath (§5).
 //!
-//! Incomplete input is never an error: decoders answer [`Status::Partial`] until they
-//! have enough bytes. Encoders write into a caller's `&mut [u8]`; a buffer too small is
-//! left untouched and the error says how many bytes are needed ([`InsufficientSize`]).
+//! Incomplete input is never an error: decoders answer [`Status::Partial`] (or consume
+//! nothing) until they have enough bytes. Encoders write into a caller's `&mut [u8]`; a
+//! buffer too small is left untouched and the error says how many bytes are needed
+//! ([`InsufficientSize`]).
+//!
+//! # The read/write loop
+//!
+//! After the handshake, a connection is driven by four calls. The example runs a server
+//! against bytes a client produced, as a transport would deliver them:
+//!
+//! ```
+//! use rfc6455::connection::{Config, Connection, Event};
+//! use rfc6455::frame::CloseCode;
+//!
+//! // What arrived from the network: two masked frames and the client's Close.
+//! let mut client = Connection::client(Config::default(), || [0x37, 0xfa, 0x21, 0x3d]);
+//! let mut network = vec![0u8; 256];
+//! let mut n = client.send_text("Hello", &mut network)?;
+//! n += client.send_ping(b"are you there?", &mut network[n..])?;
+//! n += client.send_close(CloseCode::NORMAL, "bye", &mut network[n..])?;
+//! network.truncate(n);
+//!
+//! let mut server = Connection::server(Config::default());
+//! let mut read_buf = network; // 1. bytes read from the transport
+//! let mut start = 0;
+//! let mut to_send = Vec::new();
+//! loop {
+//!     // 2. turn the unconsumed bytes into an event, then drop the consumed prefix
+//!     let read = server.read(&mut read_buf[start..])?;
+//!     match read.event {
+//!         Some(Event::Data { payload, message_finished, .. }) => {
+//!             assert_eq!(payload, b"Hello");
+//!             assert!(message_finished);
+//!         }
+//!         Some(Event::Ping(data)) => assert_eq!(data, b"are you there?"),
+//!         Some(Event::Close { code, reason }) => assert_eq!((code, reason), (CloseCode::NORMAL, "bye")),
+//!         Some(Event::Pong(_)) | None => {}
+//!     }
+//!     start += read.consumed;
+//!     // 3. after every read, drain the replies the protocol obliges (pong, close echo)
+//!     let mut out = [0u8; 256];
+//!     loop {
+//!         let n = server.poll_transmit(&mut out)?;
+//!         if n == 0 { break; }
+//!         to_send.extend_from_slice(&out[..n]);
+//!     }
+//!     // 4. close the transport when told to; with nothing consumed, read more bytes
+//!     if server.should_close_transport() || (read.consumed == 0 && read.event.is_none()) {
+//!         break;
+//!     }
+//! }
+//! assert!(server.should_close_transport());
+//! assert_eq!(to_send[0], 0x8A); // the pong, then the close echo
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Sending is one call per frame: `send_text`, `send_binary`, `send_fragment` (a large
+//! message in pieces), `send_ping`, `send_close`. A client masks every frame with a key
+//! from its [`MaskKeySource`] ([`OsRandom`] with `std`).
+//!
+//! # Memory
+//!
+//! The frame-level API holds no payload: a frame larger than the read buffer is handed
+//! out in pieces, and the state between calls is a few dozen bytes. The reassembling
+//! [`connection::MessageReader`] (feature `alloc`) holds at most
+//! [`connection::Config::max_message_size`] bytes.
 #![no_std]
 #![warn(missing_docs)]
 #![warn(
