@@ -32,7 +32,8 @@ pub use message::{Message, MessageReader};
 pub use state::CloseState;
 
 use crate::frame::{
-    apply_mask, CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
+    apply_mask, mask_with_word, rotate_key, CloseCode, CloseFrame, FrameHeader, Opcode,
+    MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
 };
 use crate::random::MaskKeySource;
 use crate::{InsufficientSize, Status};
@@ -182,8 +183,9 @@ pub struct Read<'a> {
 #[derive(Debug, Clone, Copy)]
 struct FrameInProgress {
     remaining: u64,
-    mask: Option<[u8; 4]>,
-    phase: usize,
+    /// The masking key rotated to the next payload byte, little-endian.
+    mask: u32,
+    masked: bool,
     fin: bool,
 }
 
@@ -349,8 +351,8 @@ impl<K: MaskKeySource> Connection<K> {
                 event: None,
             });
         }
-        if let Some(frame) = self.frame {
-            return self.continue_frame(frame, input, 0);
+        if let (Some(frame), Some((kind, _, _))) = (self.frame, self.message) {
+            return self.continue_frame(kind, frame, input, 0);
         }
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
@@ -368,14 +370,16 @@ impl<K: MaskKeySource> Connection<K> {
         if header.opcode.is_control() {
             return self.control_frame(header, header_len, input);
         }
-        if let Err(e) = self.start_data_frame(&header) {
-            return Err(self.fail(e));
-        }
+        let kind = match self.start_data_frame(&header) {
+            Ok(kind) => kind,
+            Err(e) => return Err(self.fail(e)),
+        };
         self.continue_frame(
+            kind,
             FrameInProgress {
                 remaining: header.payload_len,
-                mask: header.mask,
-                phase: 0,
+                mask: header.mask.map_or(0, u32::from_le_bytes),
+                masked: header.mask.is_some(),
                 fin: header.fin,
             },
             input,
@@ -412,7 +416,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// Applies the fragmentation rules and the limits to a new data frame (§5.4).
     #[inline]
-    fn start_data_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+    fn start_data_frame(&mut self, header: &FrameHeader) -> Result<MessageKind, ProtocolError> {
         if header.payload_len > self.config.max_frame_size {
             return Err(ProtocolError::MessageTooBig {
                 limit: self.config.max_frame_size,
@@ -437,13 +441,14 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         self.message = Some((kind, len, frames + 1));
-        Ok(())
+        Ok(kind)
     }
 
     /// Delivers what is in `input[start..]` of the frame in progress.
     #[inline]
     fn continue_frame<'b>(
         &mut self,
+        kind: MessageKind,
         mut frame: FrameInProgress,
         input: &'b mut [u8],
         start: usize,
@@ -463,12 +468,9 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         let payload = &mut input[start..start + take];
-        if let Some(key) = frame.mask {
-            apply_mask(payload, key, frame.phase);
+        if frame.masked {
+            mask_with_word(payload, frame.mask);
         }
-        let Some((kind, _, _)) = self.message else {
-            unreachable!("a data frame is only in progress inside a message")
-        };
         let message_finished = frame_finished && frame.fin;
         if kind == MessageKind::Text {
             let valid =
@@ -484,7 +486,7 @@ impl<K: MaskKeySource> Connection<K> {
             }
         } else {
             frame.remaining -= take as u64;
-            frame.phase = (frame.phase + take) & 3;
+            frame.mask = rotate_key(frame.mask, take);
             self.frame = Some(frame);
         }
         Ok(Read {

@@ -16,4 +16,5 @@ pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
 pub use error::FrameError;
 pub use header::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 pub use mask::apply_mask;
+pub(crate) use mask::{mask_with_word, rotate_key};
 pub use opcode::Opcode;
