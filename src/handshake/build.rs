@@ -1,0 +1,532 @@
+//! Writing handshake heads into the caller's buffer: the client's request (§4.1), the
+//! server's acceptance (§4.2.2) and a refusal.
+
+use super::accept::{AcceptKey, WebSocketKey};
+use super::error::BuildError;
+use super::extension::single_extension;
+use super::head::{ascii_str, is_authority, is_token, is_value_byte, Headers};
+use super::request::Request;
+use crate::InsufficientSize;
+
+/// Receives the pieces of a head. Counting and writing run the same emitter, so the
+/// length reported can never disagree with the bytes written.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+struct Count(usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+struct Write<'o> {
+    out: &'o mut [u8],
+    at: usize,
+}
+
+impl Sink for Write<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
+    }
+}
+
+trait Emit {
+    fn emit<S: Sink>(&self, sink: &mut S);
+
+    fn encoded_len(&self) -> usize {
+        let mut count = Count(0);
+        self.emit(&mut count);
+        count.0
+    }
+
+    /// Checks the size before writing anything, so a short buffer is left untouched.
+    fn write_into(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        let required = self.encoded_len();
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        self.emit(&mut Write { out, at: 0 });
+        Ok(required)
+    }
+}
+
+fn header<S: Sink>(sink: &mut S, name: &str, value: &[u8]) {
+    sink.put(name.as_bytes());
+    sink.put(b": ");
+    sink.put(value);
+    sink.put(b"\r\n");
+}
+
+fn joined<S: Sink>(sink: &mut S, name: &str, items: &[&str]) {
+    if items.is_empty() {
+        return;
+    }
+    sink.put(name.as_bytes());
+    sink.put(b": ");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            sink.put(b", ");
+        }
+        sink.put(item.trim().as_bytes());
+    }
+    sink.put(b"\r\n");
+}
+
+fn decimal<S: Sink>(sink: &mut S, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    sink.put(&digits[at..]);
+}
+
+fn check_headers(headers: &[(&str, &str)], reserved: &[&str]) -> Result<(), BuildError> {
+    for (name, value) in headers {
+        if !is_token(name.as_bytes()) {
+            return Err(BuildError::InvalidHeaderName);
+        }
+        if !value.bytes().all(is_value_byte) {
+            return Err(BuildError::InvalidHeaderValue);
+        }
+        if reserved.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+            return Err(BuildError::ReservedHeader);
+        }
+    }
+    Ok(())
+}
+
+fn check_extensions(extensions: &[&str]) -> Result<(), BuildError> {
+    if extensions.iter().all(|e| single_extension(e).is_some()) {
+        Ok(())
+    } else {
+        Err(BuildError::InvalidExtension)
+    }
+}
+
+/// A resource name (§3): a path starting with `/`, an optional query, visible ASCII,
+/// no fragment.
+fn is_resource(s: &str) -> bool {
+    s.starts_with('/') && ascii_str(s.as_bytes()).is_some() && !s.contains('#')
+}
+
+/// A client's opening handshake (RFC 6455 §4.1), ready to write into a buffer.
+///
+/// The request always carries `Host`, `Upgrade: websocket`, `Connection: Upgrade`,
+/// `Sec-WebSocket-Key` and `Sec-WebSocket-Version: 13`; `Origin`, the subprotocols,
+/// the extension offers and any extra headers are added when set. Keep the value: the
+/// [`ResponseParser`](super::ResponseParser) checks the answer against it.
+///
+/// ```
+/// use rfc6455::handshake::ClientRequest;
+/// let protocols = ["chat", "superchat"];
+/// let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce")
+///     .origin("http://example.com")
+///     .protocols(&protocols);
+/// let mut out = [0u8; 512];
+/// let n = request.encode(&mut out)?;
+/// assert_eq!(
+///     &out[..n],
+///     &b"GET /chat HTTP/1.1\r\n\
+///        Host: server.example.com\r\n\
+///        Upgrade: websocket\r\n\
+///        Connection: Upgrade\r\n\
+///        Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///        Sec-WebSocket-Version: 13\r\n\
+///        Origin: http://example.com\r\n\
+///        Sec-WebSocket-Protocol: chat, superchat\r\n\r\n"[..]
+/// );
+/// assert_eq!(n, request.encoded_len());
+/// # Ok::<(), rfc6455::handshake::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ClientRequest<'a> {
+    host: &'a str,
+    resource: &'a str,
+    key: WebSocketKey,
+    origin: Option<&'a str>,
+    protocols: &'a [&'a str],
+    extensions: &'a [&'a str],
+    headers: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> ClientRequest<'a> {
+    /// A request for `resource` (path and query, e.g. `/chat?room=1`) on `host` (with
+    /// `:port` when not the default one, §4.1 item 4), keyed by `nonce`, which must be
+    /// fresh and unpredictable (§4.1 item 7; with `std`,
+    /// [`random_nonce`](super::random_nonce)).
+    pub fn new(host: &'a str, resource: &'a str, nonce: [u8; 16]) -> Self {
+        ClientRequest {
+            host,
+            resource,
+            key: WebSocketKey::from_nonce(&nonce),
+            origin: None,
+            protocols: &[],
+            extensions: &[],
+            headers: &[],
+        }
+    }
+
+    /// Sends `Origin` (§4.1 item 8), as a browser would.
+    pub fn origin(mut self, origin: &'a str) -> Self {
+        self.origin = Some(origin);
+        self
+    }
+
+    /// Offers subprotocols, most preferred first (§4.1 item 10).
+    pub fn protocols(mut self, protocols: &'a [&'a str]) -> Self {
+        self.protocols = protocols;
+        self
+    }
+
+    /// Offers extensions, one §9.1 `extension` per string, most preferred first:
+    /// `"permessage-deflate; client_max_window_bits"`.
+    pub fn extensions(mut self, extensions: &'a [&'a str]) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// Adds header fields such as `Authorization` or `Cookie` (§4.1 item 12). The ones
+    /// the builder writes itself are refused with [`BuildError::ReservedHeader`].
+    pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// The `Sec-WebSocket-Key` this request sends.
+    pub fn key(&self) -> WebSocketKey {
+        self.key
+    }
+
+    pub(crate) fn offered_protocols(&self) -> &'a [&'a str] {
+        self.protocols
+    }
+
+    pub(crate) fn offered_extensions(&self) -> &'a [&'a str] {
+        self.extensions
+    }
+
+    /// The number of bytes [`encode`](Self::encode) writes.
+    pub fn encoded_len(&self) -> usize {
+        Emit::encoded_len(self)
+    }
+
+    /// Checks every part against the grammar, then writes the request into `out` and
+    /// returns its length. On any error nothing is written.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        if !is_authority(self.host.as_bytes()) {
+            return Err(BuildError::InvalidHost);
+        }
+        if !is_resource(self.resource) {
+            return Err(BuildError::InvalidTarget);
+        }
+        if self
+            .origin
+            .is_some_and(|o| ascii_str(o.as_bytes()).is_none())
+        {
+            return Err(BuildError::InvalidOrigin);
+        }
+        for (i, p) in self.protocols.iter().enumerate() {
+            if !is_token(p.as_bytes()) {
+                return Err(BuildError::InvalidProtocol);
+            }
+            if self.protocols[..i].contains(p) {
+                return Err(BuildError::DuplicateProtocol);
+            }
+        }
+        check_extensions(self.extensions)?;
+        check_headers(
+            self.headers,
+            &[
+                "host",
+                "upgrade",
+                "connection",
+                "origin",
+                "sec-websocket-key",
+                "sec-websocket-version",
+                "sec-websocket-protocol",
+                "sec-websocket-extensions",
+                "content-length",
+                "transfer-encoding",
+            ],
+        )?;
+        self.write_into(out)
+    }
+}
+
+impl Emit for ClientRequest<'_> {
+    fn emit<S: Sink>(&self, sink: &mut S) {
+        sink.put(b"GET ");
+        sink.put(self.resource.as_bytes());
+        sink.put(b" HTTP/1.1\r\n");
+        header(sink, "Host", self.host.as_bytes());
+        sink.put(b"Upgrade: websocket\r\nConnection: Upgrade\r\n");
+        header(sink, "Sec-WebSocket-Key", self.key.as_str().as_bytes());
+        sink.put(b"Sec-WebSocket-Version: 13\r\n");
+        if let Some(origin) = self.origin {
+            header(sink, "Origin", origin.as_bytes());
+        }
+        joined(sink, "Sec-WebSocket-Protocol", self.protocols);
+        joined(sink, "Sec-WebSocket-Extensions", self.extensions);
+        for (name, value) in self.headers {
+            header(sink, name, value.as_bytes());
+        }
+        sink.put(b"\r\n");
+    }
+}
+
+/// The server's `101 Switching Protocols` (RFC 6455 §4.2.2 step 5) for a parsed
+/// [`Request`], ready to write into a buffer.
+///
+/// The chosen subprotocol must be one the client offered and each accepted extension
+/// one it offered by name; [`encode`](Self::encode) refuses anything else, since the
+/// client would fail the connection over it (§4.1 steps 5 and 6).
+///
+/// ```
+/// use rfc6455::handshake::{AcceptResponse, Limits, RequestParser};
+/// let head = b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
+/// let mut parser = RequestParser::new(Limits::default());
+/// let request = parser.parse(head)?.complete().unwrap();
+///
+/// let mut out = [0u8; 256];
+/// let n = AcceptResponse::new(&request)
+///     .protocol("chat")
+///     .headers(&[("Set-Cookie", "sid=1; HttpOnly")])
+///     .encode(&mut out)?;
+/// assert_eq!(
+///     &out[..n],
+///     &b"HTTP/1.1 101 Switching Protocols\r\n\
+///        Upgrade: websocket\r\n\
+///        Connection: Upgrade\r\n\
+///        Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\
+///        Sec-WebSocket-Protocol: chat\r\n\
+///        Set-Cookie: sid=1; HttpOnly\r\n\r\n"[..]
+/// );
+///
+/// let err = AcceptResponse::new(&request).protocol("mqtt").encode(&mut out).unwrap_err();
+/// assert_eq!(err, rfc6455::handshake::BuildError::ProtocolNotOffered);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptResponse<'a> {
+    accept: AcceptKey,
+    offered: Headers<'a>,
+    protocol: Option<&'a str>,
+    extensions: &'a [&'a str],
+    headers: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> AcceptResponse<'a> {
+    /// An acceptance of `request` with no subprotocol, no extensions and no extra
+    /// headers.
+    pub fn new(request: &Request<'a>) -> Self {
+        AcceptResponse {
+            accept: request.accept_key(),
+            offered: request.headers(),
+            protocol: None,
+            extensions: &[],
+            headers: &[],
+        }
+    }
+
+    /// Selects a subprotocol, which must be one of [`Request::protocols`].
+    pub fn protocol(mut self, protocol: &'a str) -> Self {
+        self.protocol = Some(protocol);
+        self
+    }
+
+    /// Accepts extensions, one §9.1 `extension` per string with the parameters the
+    /// server answers with, listed in the order they apply (§9.1).
+    pub fn extensions(mut self, extensions: &'a [&'a str]) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
+    /// Adds header fields such as `Set-Cookie`. The ones the builder writes itself are
+    /// refused with [`BuildError::ReservedHeader`].
+    pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// The number of bytes [`encode`](Self::encode) writes.
+    pub fn encoded_len(&self) -> usize {
+        Emit::encoded_len(self)
+    }
+
+    /// Checks the selection against the request and every part against the grammar,
+    /// then writes the response into `out` and returns its length. On any error nothing
+    /// is written.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        if let Some(p) = self.protocol {
+            if !is_token(p.as_bytes()) {
+                return Err(BuildError::InvalidProtocol);
+            }
+            if !self
+                .offered
+                .list("sec-websocket-protocol")
+                .any(|o| o == p.as_bytes())
+            {
+                return Err(BuildError::ProtocolNotOffered);
+            }
+        }
+        check_extensions(self.extensions)?;
+        let offers = super::Extensions::new(self.offered.get_all("sec-websocket-extensions"));
+        for ext in self.extensions {
+            let name = single_extension(ext).unwrap_or_default();
+            if !offers.clone().any(|o| o.name().eq_ignore_ascii_case(name)) {
+                return Err(BuildError::ExtensionNotOffered);
+            }
+        }
+        check_headers(
+            self.headers,
+            &[
+                "upgrade",
+                "connection",
+                "sec-websocket-accept",
+                "sec-websocket-protocol",
+                "sec-websocket-extensions",
+                "content-length",
+                "transfer-encoding",
+            ],
+        )?;
+        self.write_into(out)
+    }
+}
+
+impl Emit for AcceptResponse<'_> {
+    fn emit<S: Sink>(&self, sink: &mut S) {
+        sink.put(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+        );
+        header(sink, "Sec-WebSocket-Accept", self.accept.as_bytes());
+        if let Some(protocol) = self.protocol {
+            header(sink, "Sec-WebSocket-Protocol", protocol.as_bytes());
+        }
+        joined(sink, "Sec-WebSocket-Extensions", self.extensions);
+        for (name, value) in self.headers {
+            header(sink, name, value.as_bytes());
+        }
+        sink.put(b"\r\n");
+    }
+}
+
+/// A response refusing the handshake: a status, a reason phrase, extra headers and a
+/// body, always with `Content-Length` so the client knows where the body ends.
+///
+/// [`RequestError::rejection`](super::RequestError::rejection) gives the right one for
+/// a malformed handshake (400), a wrong version (426, with `Sec-WebSocket-Version: 13`
+/// as §4.2.2 and §4.4 require) and a refused origin (403). A status of 426 always
+/// carries `Upgrade: websocket` and `Connection: Upgrade`, as RFC 7231 §6.5.15 asks.
+///
+/// ```
+/// use rfc6455::handshake::Rejection;
+/// let mut out = [0u8; 256];
+/// let n = Rejection::new(401, "Unauthorized")
+///     .headers(&[("WWW-Authenticate", "Basic realm=\"ws\"")])
+///     .body(b"log in first")
+///     .encode(&mut out)?;
+/// assert_eq!(
+///     &out[..n],
+///     &b"HTTP/1.1 401 Unauthorized\r\n\
+///        WWW-Authenticate: Basic realm=\"ws\"\r\n\
+///        Content-Length: 12\r\n\r\n\
+///        log in first"[..]
+/// );
+/// # Ok::<(), rfc6455::handshake::BuildError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Rejection<'a> {
+    status: u16,
+    reason: &'a str,
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+}
+
+impl<'a> Rejection<'a> {
+    /// A response with `status` (200–599) and `reason`, no extra headers and no body.
+    pub const fn new(status: u16, reason: &'a str) -> Self {
+        Rejection {
+            status,
+            reason,
+            headers: &[],
+            body: &[],
+        }
+    }
+
+    /// The status code.
+    pub const fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Adds header fields such as `WWW-Authenticate`, `Location` or `Connection: close`.
+    pub const fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// Sets the body; `Content-Length` follows it.
+    pub const fn body(mut self, body: &'a [u8]) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The number of bytes [`encode`](Self::encode) writes.
+    pub fn encoded_len(&self) -> usize {
+        Emit::encoded_len(self)
+    }
+
+    /// Checks the parts against the grammar, then writes the response into `out` and
+    /// returns its length. On any error nothing is written.
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        if !(200..=599).contains(&self.status) {
+            return Err(BuildError::InvalidStatus);
+        }
+        if !self.reason.bytes().all(is_value_byte) {
+            return Err(BuildError::InvalidReason);
+        }
+        let mut reserved: &[&str] = &["content-length", "transfer-encoding"];
+        if self.status == 426 {
+            reserved = &[
+                "content-length",
+                "transfer-encoding",
+                "upgrade",
+                "connection",
+                "sec-websocket-version",
+            ];
+        }
+        check_headers(self.headers, reserved)?;
+        self.write_into(out)
+    }
+}
+
+impl Emit for Rejection<'_> {
+    fn emit<S: Sink>(&self, sink: &mut S) {
+        sink.put(b"HTTP/1.1 ");
+        decimal(sink, usize::from(self.status));
+        sink.put(b" ");
+        sink.put(self.reason.as_bytes());
+        sink.put(b"\r\n");
+        if self.status == 426 {
+            sink.put(b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+        }
+        for (name, value) in self.headers {
+            header(sink, name, value.as_bytes());
+        }
+        sink.put(b"Content-Length: ");
+        decimal(sink, self.body.len());
+        sink.put(b"\r\n\r\n");
+        sink.put(self.body);
+    }
+}

@@ -1,0 +1,521 @@
+//! The incremental HTTP/1.1 head scanner both sides share, the character classes of
+//! RFC 7230, and the borrowed [`Headers`] view.
+
+use core::ops::Range;
+
+use super::error::HeadError;
+use super::Limits;
+
+const fn tchar_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+}
+
+static TCHAR: [bool; 256] = tchar_table();
+
+/// RFC 7230 §3.2.6 `tchar`.
+#[inline]
+pub(crate) fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// RFC 7230 §3.2.6 `token`: one or more `tchar`.
+pub(crate) fn is_token(s: &[u8]) -> bool {
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
+}
+
+/// RFC 7230 §3.2 `field-vchar / SP / HTAB`, obs-text included.
+#[inline]
+pub(crate) fn is_value_byte(b: u8) -> bool {
+    b == b'\t' || (b >= 0x20 && b != 0x7f)
+}
+
+pub(crate) fn is_ows(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+pub(crate) fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !is_ows(*first) {
+            break;
+        }
+        s = rest;
+    }
+    while let [rest @ .., last] = s {
+        if !is_ows(*last) {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// Visible ASCII only: the request-target, Host, Origin and the like are ASCII by
+/// grammar, which is what lets their views be `&str`.
+pub(crate) fn ascii_str(s: &[u8]) -> Option<&str> {
+    if s.iter().all(|b| b.is_ascii_graphic()) {
+        core::str::from_utf8(s).ok()
+    } else {
+        None
+    }
+}
+
+/// An authority as Host carries it: `host[:port]`, with no userinfo, path, query,
+/// fragment or list separator (RFC 7230 §5.4, RFC 3986 §3.2).
+pub(crate) fn is_authority(s: &[u8]) -> bool {
+    !s.is_empty()
+        && s.iter().all(|&b| {
+            b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\' | b',')
+        })
+}
+
+/// Parses `HTTP/d.d` into (major, minor).
+pub(crate) fn http_version(s: &[u8]) -> Option<(u8, u8)> {
+    match *s {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            Some((major - b'0', minor - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// Where one header field sits in the head. Offsets are `u16`, which is why
+/// [`Limits::max_head_len`] is capped at 64 KiB.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    name_start: u16,
+    name_end: u16,
+    value_start: u16,
+    value_end: u16,
+}
+
+impl Span {
+    const EMPTY: Span = Span {
+        name_start: 0,
+        name_end: 0,
+        value_start: 0,
+        value_end: 0,
+    };
+}
+
+/// What one call to [`HeadScanner::advance`] found.
+pub(crate) enum Step {
+    /// The first line, without its CRLF; the caller parses it, then calls again.
+    StartLine(Range<usize>),
+    /// The blank line has not arrived yet.
+    Partial,
+    /// The head is complete and this many bytes long.
+    Complete(usize),
+}
+
+/// Finds the lines of a head in a buffer that grows between calls, and records where
+/// each header field's name and value are.
+///
+/// Positions are kept in a fixed array of `N` entries inside the scanner rather than in
+/// a caller-supplied slice: the handshake then works without `alloc` and without the
+/// caller sizing anything, and the parsed [`Headers`] borrow the array for free. 64
+/// entries cost 512 bytes.
+///
+/// Each byte is looked at twice at most: once by the search for LF, which resumes at
+/// `pos`, and once when its completed line is validated. The start line is counted as
+/// validated too, since its parser reads it once.
+#[derive(Debug, Clone)]
+pub(crate) struct HeadScanner<const N: usize> {
+    limits: Limits,
+    pos: usize,
+    line_start: usize,
+    seen_start_line: bool,
+    count: usize,
+    spans: [Span; N],
+    head_len: Option<usize>,
+    failed: Option<HeadError>,
+    scanned: usize,
+}
+
+impl<const N: usize> HeadScanner<N> {
+    pub(crate) const fn new(limits: Limits) -> Self {
+        HeadScanner {
+            limits,
+            pos: 0,
+            line_start: 0,
+            seen_start_line: false,
+            count: 0,
+            spans: [Span::EMPTY; N],
+            head_len: None,
+            failed: None,
+            scanned: 0,
+        }
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub(crate) fn scanned(&self) -> usize {
+        self.scanned
+    }
+
+    pub(crate) fn max_headers(&self) -> usize {
+        if self.limits.max_headers < N {
+            self.limits.max_headers
+        } else {
+            N
+        }
+    }
+
+    pub(crate) fn spans(&self) -> &[Span] {
+        &self.spans[..self.count]
+    }
+
+    /// Whether `buf` is shorter than what was already scanned: the caller started over
+    /// with a new buffer, and the old state would index past its end.
+    pub(crate) fn is_behind(&self, buf: &[u8]) -> bool {
+        buf.len() < self.pos
+    }
+
+    pub(crate) fn advance(&mut self, buf: &[u8]) -> Result<Step, HeadError> {
+        if let Some(err) = self.failed {
+            return Err(err);
+        }
+        if let Some(len) = self.head_len {
+            return Ok(Step::Complete(len));
+        }
+        let max = self.limits.effective_head_len();
+        let end = buf.len().min(max);
+        loop {
+            let Some(off) = find_lf(&buf[self.pos..end]) else {
+                self.scanned += end - self.pos;
+                self.pos = end;
+                if buf.len() >= max {
+                    return Err(self.fail(HeadError::TooLarge {
+                        limit: self.limits.max_head_len,
+                    }));
+                }
+                return Ok(Step::Partial);
+            };
+            let lf = self.pos + off;
+            self.scanned += off + 1;
+            self.pos = lf + 1;
+            let start = self.line_start;
+            self.line_start = lf + 1;
+            if lf == start || buf[lf - 1] != b'\r' {
+                return Err(self.fail(HeadError::BareLf));
+            }
+            let line = start..lf - 1;
+            self.scanned += line.len();
+            if !self.seen_start_line {
+                self.seen_start_line = true;
+                return Ok(Step::StartLine(line));
+            }
+            if line.is_empty() {
+                self.head_len = Some(lf + 1);
+                return Ok(Step::Complete(lf + 1));
+            }
+            if let Err(err) = self.header_line(buf, line) {
+                return Err(self.fail(err));
+            }
+        }
+    }
+
+    fn fail(&mut self, err: HeadError) -> HeadError {
+        self.failed = Some(err);
+        err
+    }
+
+    fn header_line(&mut self, buf: &[u8], line: Range<usize>) -> Result<(), HeadError> {
+        let bytes = &buf[line.clone()];
+        if is_ows(bytes[0]) {
+            return Err(HeadError::ObsFold);
+        }
+        let name_len = bytes
+            .iter()
+            .position(|&b| !is_tchar(b))
+            .unwrap_or(bytes.len());
+        match bytes.get(name_len) {
+            Some(b':') if name_len > 0 => {}
+            Some(b' ' | b'\t') => {
+                let after = trim_ows(&bytes[name_len..]);
+                return Err(if after.first() == Some(&b':') {
+                    HeadError::WhitespaceBeforeColon
+                } else {
+                    HeadError::InvalidHeaderName
+                });
+            }
+            None => return Err(HeadError::MissingColon),
+            Some(_) => return Err(HeadError::InvalidHeaderName),
+        }
+        let raw = &bytes[name_len + 1..];
+        // No early exit: the branch-free fold vectorizes, and values are short.
+        if !raw.iter().fold(true, |ok, &b| ok & is_value_byte(b)) {
+            return Err(HeadError::InvalidHeaderValue);
+        }
+        let lead = raw.len() - trim_ows_start(raw).len();
+        let value = trim_ows(raw);
+        if self.count == self.max_headers() {
+            return Err(HeadError::TooManyHeaders {
+                limit: self.max_headers(),
+            });
+        }
+        let value_start = line.start + name_len + 1 + lead;
+        // The head never exceeds `effective_head_len` (at most 65536 bytes) and a line's
+        // content ends two bytes before its end, so every offset fits a u16.
+        self.spans[self.count] = Span {
+            name_start: line.start as u16,
+            name_end: (line.start + name_len) as u16,
+            value_start: value_start as u16,
+            value_end: (value_start + value.len()) as u16,
+        };
+        self.count += 1;
+        Ok(())
+    }
+}
+
+/// The first LF in `s`, eight bytes per step: a word has a zero byte where it equals
+/// LF after XOR with a word of LFs, and `(w - 0x01..) & !w & 0x80..` flags the first
+/// zero byte exactly (a false flag can only sit above a true one).
+fn find_lf(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const LFS: u64 = u64::from_le_bytes([b'\n'; 8]);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word) ^ LFS;
+        let zero = w.wrapping_sub(ONES) & !w & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let rest = chunks.remainder();
+    rest.iter().position(|&b| b == b'\n').map(|i| at + i)
+}
+
+fn trim_ows_start(mut s: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = s {
+        if !is_ows(*first) {
+            break;
+        }
+        s = rest;
+    }
+    s
+}
+
+/// The header fields of a parsed head, in the order they arrived, borrowed from the
+/// caller's buffer. Names compare ASCII case-insensitively (RFC 7230 §3.2); values have
+/// their surrounding whitespace removed.
+///
+/// A field that appears several times is one comma-separated list (RFC 7230 §3.2.2):
+/// [`get_all`](Headers::get_all) yields every value, [`list`](Headers::list) every list
+/// element across them.
+///
+/// ```
+/// use rfc6455::handshake::{Limits, RequestParser};
+/// let head = b"GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: keep-alive\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Sec-WebSocket-Version: 13\r\nX-Custom:  v  \r\n\r\n";
+/// let mut parser = RequestParser::new(Limits::default());
+/// let request = parser.parse(head)?.complete().unwrap();
+/// let headers = request.headers();
+/// assert_eq!(headers.get("x-custom"), Some(&b"v"[..]));
+/// assert_eq!(headers.get_all("CONNECTION").count(), 2);
+/// assert!(headers.contains_token("connection", "upgrade"));
+/// assert_eq!(headers.iter().next(), Some(("Host", &b"a"[..])));
+/// # Ok::<(), rfc6455::handshake::RequestError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Headers<'b> {
+    buf: &'b [u8],
+    spans: &'b [Span],
+}
+
+impl<'b> Headers<'b> {
+    pub(crate) fn new(buf: &'b [u8], spans: &'b [Span]) -> Self {
+        Headers { buf, spans }
+    }
+
+    fn name_of(&self, s: &Span) -> &'b [u8] {
+        &self.buf[s.name_start as usize..s.name_end as usize]
+    }
+
+    fn value_of(&self, s: &Span) -> &'b [u8] {
+        &self.buf[s.value_start as usize..s.value_end as usize]
+    }
+
+    /// How many header fields the head has.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the head has no header fields.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Every field as `(name, value)`, in arrival order. Names are tokens, hence ASCII.
+    pub fn iter(&self) -> HeaderIter<'b> {
+        HeaderIter {
+            headers: *self,
+            next: 0,
+        }
+    }
+
+    /// The value of the first field called `name`.
+    pub fn get(&self, name: &str) -> Option<&'b [u8]> {
+        self.get_all(name).next()
+    }
+
+    /// The values of every field called `name`, in arrival order.
+    pub fn get_all<'n>(&self, name: &'n str) -> GetAll<'b, 'n> {
+        GetAll {
+            buf: self.buf,
+            spans: self.spans.iter(),
+            name,
+        }
+    }
+
+    /// `(name, value)` pairs as bytes, for the crate's own checks: names are tokens, so
+    /// skipping the UTF-8 check of [`iter`](Self::iter) loses nothing.
+    pub(crate) fn raw(&self) -> impl Iterator<Item = (&'b [u8], &'b [u8])> + '_ {
+        self.spans
+            .iter()
+            .map(|s| (self.name_of(s), self.value_of(s)))
+    }
+
+    /// The non-empty elements of the comma-separated list formed by every field called
+    /// `name`, whitespace removed (RFC 7230 §7). Quoted commas are not special: use it for
+    /// token lists such as `Connection` or `Sec-WebSocket-Protocol`.
+    pub fn list<'n>(&self, name: &'n str) -> ListItems<'b, 'n> {
+        ListItems {
+            values: self.get_all(name),
+            rest: &[],
+        }
+    }
+
+    /// Whether the list formed by the fields called `name` has an element equal to
+    /// `token`, ASCII case-insensitively (`Connection: keep-alive, Upgrade`).
+    pub fn contains_token(&self, name: &str, token: &str) -> bool {
+        self.list(name)
+            .any(|item| item.eq_ignore_ascii_case(token.as_bytes()))
+    }
+}
+
+/// Equal when the same fields arrived in the same order with the same values, wherever
+/// they sit in their buffers.
+impl PartialEq for Headers<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Headers<'_> {}
+
+impl<'b> IntoIterator for Headers<'b> {
+    type Item = (&'b str, &'b [u8]);
+    type IntoIter = HeaderIter<'b>;
+
+    fn into_iter(self) -> HeaderIter<'b> {
+        self.iter()
+    }
+}
+
+/// Iterator over `(name, value)` pairs; see [`Headers::iter`].
+#[derive(Debug, Clone)]
+pub struct HeaderIter<'b> {
+    headers: Headers<'b>,
+    next: usize,
+}
+
+impl<'b> Iterator for HeaderIter<'b> {
+    type Item = (&'b str, &'b [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let span = self.headers.spans.get(self.next)?;
+        self.next += 1;
+        let name = core::str::from_utf8(self.headers.name_of(span)).unwrap_or_default();
+        Some((name, self.headers.value_of(span)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.headers.spans.len() - self.next;
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for HeaderIter<'_> {}
+
+/// Iterator over the values of one header name; see [`Headers::get_all`].
+#[derive(Debug, Clone)]
+pub struct GetAll<'b, 'n> {
+    buf: &'b [u8],
+    spans: core::slice::Iter<'b, Span>,
+    name: &'n str,
+}
+
+impl<'b> Iterator for GetAll<'b, '_> {
+    type Item = &'b [u8];
+
+    fn next(&mut self) -> Option<&'b [u8]> {
+        let name = self.name.as_bytes();
+        let buf = self.buf;
+        self.spans
+            .by_ref()
+            .find(|s| buf[s.name_start as usize..s.name_end as usize].eq_ignore_ascii_case(name))
+            .map(|s| &buf[s.value_start as usize..s.value_end as usize])
+    }
+}
+
+/// Iterator over the elements of a comma-separated header list; see [`Headers::list`].
+#[derive(Debug, Clone)]
+pub struct ListItems<'b, 'n> {
+    values: GetAll<'b, 'n>,
+    rest: &'b [u8],
+}
+
+impl<'b> Iterator for ListItems<'b, '_> {
+    type Item = &'b [u8];
+
+    fn next(&mut self) -> Option<&'b [u8]> {
+        loop {
+            if self.rest.is_empty() {
+                self.rest = self.values.next()?;
+            }
+            let (item, rest) = match self.rest.iter().position(|&b| b == b',') {
+                Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            let item = trim_ows(item);
+            if !item.is_empty() {
+                return Some(item);
+            }
+        }
+    }
+}

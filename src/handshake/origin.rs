@@ -1,0 +1,127 @@
+//! Deciding whether a browser origin may connect (RFC 6455 §4.2.2 /origin/, §10.2).
+
+use super::error::RequestError;
+use super::request::Request;
+
+/// Which `Origin`s a server accepts: the defence against cross-site WebSocket
+/// hijacking, where a page on another site opens a socket that rides on the user's
+/// cookies (§10.2).
+///
+/// An origin is allowed when it is on the allow-list (compared ASCII
+/// case-insensitively, as serialized: `https://app.example.com`), or when the
+/// same-origin check is on and its `host[:port]` equals the request's `Host`. That
+/// comparison ignores the scheme, because behind a TLS-terminating proxy a server
+/// cannot tell which one the browser used, and ignores ports 80 and 443 when written
+/// out. The origin `null` (sandboxed frames, `file:` pages) is only allowed when listed
+/// literally.
+///
+/// A request without `Origin` did not come from a browser (§4.2.1 item 7) and cannot be
+/// a hijacking; it is allowed unless [`require_origin`](Self::require_origin) is set.
+///
+/// ```
+/// use rfc6455::handshake::{Limits, OriginPolicy, RequestError, RequestParser};
+/// let head = b"GET /chat HTTP/1.1\r\nHost: chat.example.com\r\nUpgrade: websocket\r\n\
+///     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///     Sec-WebSocket-Version: 13\r\nOrigin: https://evil.example\r\n\r\n";
+/// let mut parser = RequestParser::new(Limits::default());
+/// let request = parser.parse(head)?.complete().unwrap();
+///
+/// let policy = OriginPolicy::new().allow(&["https://app.example.com"]).same_origin(true);
+/// let err = policy.check(&request).unwrap_err();
+/// assert_eq!(err, RequestError::OriginRefused);
+/// assert_eq!(err.rejection().status(), 403);
+///
+/// assert!(policy.allows(Some("HTTPS://App.Example.com"), request.host()));
+/// assert!(policy.allows(Some("https://chat.example.com"), request.host()));
+/// assert!(policy.allows(None, request.host()));
+/// # Ok::<(), rfc6455::handshake::RequestError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OriginPolicy<'a> {
+    allowed: &'a [&'a str],
+    same_origin: bool,
+    require_origin: bool,
+}
+
+impl<'a> OriginPolicy<'a> {
+    /// A policy that refuses every origin and allows requests without one.
+    pub const fn new() -> Self {
+        OriginPolicy {
+            allowed: &[],
+            same_origin: false,
+            require_origin: false,
+        }
+    }
+
+    /// Allows these serialized origins (`scheme://host[:port]`).
+    pub const fn allow(mut self, origins: &'a [&'a str]) -> Self {
+        self.allowed = origins;
+        self
+    }
+
+    /// Allows origins whose host and port equal the request's `Host`.
+    pub const fn same_origin(mut self, on: bool) -> Self {
+        self.same_origin = on;
+        self
+    }
+
+    /// Refuses requests without `Origin`, for servers that only serve browsers.
+    pub const fn require_origin(mut self, on: bool) -> Self {
+        self.require_origin = on;
+        self
+    }
+
+    /// Whether `origin` may connect to a server the client reached as `host`.
+    pub fn allows(&self, origin: Option<&str>, host: &str) -> bool {
+        let Some(origin) = origin else {
+            return !self.require_origin;
+        };
+        if self
+            .allowed
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        {
+            return true;
+        }
+        self.same_origin && same_authority(origin, host)
+    }
+
+    /// Applies the policy to a request: `Err(RequestError::OriginRefused)`, status 403,
+    /// when it is refused.
+    pub fn check(&self, request: &Request<'_>) -> Result<(), RequestError> {
+        if self.allows(request.origin(), request.host()) {
+            Ok(())
+        } else {
+            Err(RequestError::OriginRefused)
+        }
+    }
+}
+
+fn same_authority(origin: &str, host: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let default_port = if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss")
+    {
+        "443"
+    } else {
+        "80"
+    };
+    let (origin_host, origin_port) = split_port(authority);
+    let (host_host, host_port) = split_port(host);
+    let origin_port = origin_port.filter(|&p| p != default_port);
+    let host_port = host_port.filter(|&p| p != "80" && p != "443");
+    !origin_host.is_empty()
+        && origin_host.eq_ignore_ascii_case(host_host)
+        && origin_port == host_port
+}
+
+/// Splits `host:port`; a colon inside an IPv6 literal (`[::1]`) is not a port.
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host, Some(port))
+        }
+        _ => (authority, None),
+    }
+}

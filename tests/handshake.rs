@@ -1,0 +1,1802 @@
+//! The opening handshake (RFC 6455 §4) against the RFC's examples, every §4.2.1 and
+//! §4.1 violation, hostile HTTP and the parser limits.
+
+use rfc6455::handshake::{
+    accept_key, AcceptResponse, BuildError, ClientRequest, HeadError, Limits, OriginPolicy,
+    Rejection, Request, RequestError, RequestParser, Response, ResponseError, ResponseParser,
+    WebSocketKey,
+};
+use rfc6455::Status;
+
+const KEY_LINE: &str = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==";
+const BASE: [&str; 5] = [
+    "Host: server.example.com",
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    KEY_LINE,
+    "Sec-WebSocket-Version: 13",
+];
+
+fn head(start: &str, lines: &[&str]) -> Vec<u8> {
+    let mut out = format!("{start}\r\n");
+    for line in lines {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+/// The base request with the header called `name` replaced by `line` (or removed when
+/// `line` is empty).
+fn base_with(name: &str, line: &str) -> Vec<u8> {
+    let mut lines: Vec<&str> = BASE
+        .iter()
+        .copied()
+        .filter(|l| {
+            !l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .collect();
+    assert_eq!(lines.len(), BASE.len() - 1, "{name} is not a base header");
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    head("GET /chat HTTP/1.1", &lines)
+}
+
+fn base_plus(extra: &[&str]) -> Vec<u8> {
+    let mut lines = BASE.to_vec();
+    lines.extend_from_slice(extra);
+    head("GET /chat HTTP/1.1", &lines)
+}
+
+fn parsed<'b>(parser: &'b mut RequestParser, bytes: &'b [u8]) -> Request<'b> {
+    match parser.parse(bytes) {
+        Ok(Status::Complete(r)) => r,
+        other => panic!("expected a complete request, got {other:?}"),
+    }
+}
+
+fn refuse(bytes: &[u8]) -> RequestError {
+    match RequestParser::new(Limits::default()).parse(bytes) {
+        Err(err) => err,
+        Ok(status) => panic!("expected an error, got {status:?}"),
+    }
+}
+
+fn rejection_bytes(err: RequestError) -> Vec<u8> {
+    let mut out = vec![0u8; 512];
+    let n = err.rejection().encode(&mut out).unwrap();
+    out.truncate(n);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+// ---------------------------------------------------------------------------------------
+// RFC examples
+
+const RFC_1_3_REQUEST: &[u8] = b"GET /chat HTTP/1.1\r\n\
+Host: server.example.com\r\n\
+Upgrade: websocket\r\n\
+Connection: Upgrade\r\n\
+Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+Origin: http://example.com\r\n\
+Sec-WebSocket-Protocol: chat, superchat\r\n\
+Sec-WebSocket-Version: 13\r\n\r\n";
+
+const RFC_1_3_RESPONSE: &[u8] = b"HTTP/1.1 101 Switching Protocols\r\n\
+Upgrade: websocket\r\n\
+Connection: Upgrade\r\n\
+Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+
+#[test]
+fn rfc_1_3_client_handshake_is_read() {
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, RFC_1_3_REQUEST);
+    assert_eq!(r.method(), "GET");
+    assert_eq!(r.target(), "/chat");
+    assert_eq!(r.path(), "/chat");
+    assert_eq!(r.query(), None);
+    assert_eq!(r.host(), "server.example.com");
+    assert_eq!(r.origin(), Some("http://example.com"));
+    assert_eq!(r.key(), "dGhlIHNhbXBsZSBub25jZQ==");
+    assert_eq!(r.protocols().collect::<Vec<_>>(), ["chat", "superchat"]);
+    assert_eq!(r.extensions().count(), 0);
+    assert_eq!(r.headers().len(), 7);
+    assert_eq!(r.head_len(), RFC_1_3_REQUEST.len());
+    assert_eq!(r.accept_key().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+#[test]
+fn rfc_1_3_accept_key_vector() {
+    let accept = accept_key(b"dGhlIHNhbXBsZSBub25jZQ==");
+    assert_eq!(accept.as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    assert_eq!(
+        WebSocketKey::from_nonce(b"the sample nonce").as_str(),
+        "dGhlIHNhbXBsZSBub25jZQ=="
+    );
+    assert_ne!(
+        accept_key(b"dGhlIHNhbXBsZSBub25jZQ=").as_str(),
+        accept.as_str()
+    );
+}
+
+#[test]
+fn rfc_1_3_server_handshake_is_written_exactly() {
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, RFC_1_3_REQUEST);
+    let mut out = [0u8; 256];
+    let n = AcceptResponse::new(&r).encode(&mut out).unwrap();
+    assert_eq!(&out[..n], RFC_1_3_RESPONSE);
+    let n = AcceptResponse::new(&r)
+        .protocol("chat")
+        .encode(&mut out)
+        .unwrap();
+    assert!(contains(&out[..n], b"\r\nSec-WebSocket-Protocol: chat\r\n"));
+}
+
+#[test]
+fn rfc_1_3_server_handshake_is_accepted_by_client() {
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let mut parser = ResponseParser::new(Limits::default());
+    let Ok(Status::Complete(Response::Accepted(a))) = parser.parse(RFC_1_3_RESPONSE, &request)
+    else {
+        panic!("rejected")
+    };
+    assert_eq!(a.protocol(), None);
+    assert_eq!(a.head_len(), RFC_1_3_RESPONSE.len());
+}
+
+#[test]
+fn rfc_4_1_client_request_is_written_exactly() {
+    let protocols = ["chat", "superchat"];
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce")
+        .origin("http://example.com")
+        .protocols(&protocols);
+    let mut out = [0u8; 512];
+    let n = request.encode(&mut out).unwrap();
+    let expected = head(
+        "GET /chat HTTP/1.1",
+        &[
+            "Host: server.example.com",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            KEY_LINE,
+            "Sec-WebSocket-Version: 13",
+            "Origin: http://example.com",
+            "Sec-WebSocket-Protocol: chat, superchat",
+        ],
+    );
+    assert_eq!(&out[..n], &expected[..]);
+    assert_eq!(request.encoded_len(), n);
+}
+
+#[test]
+fn rfc_4_1_item_7_example_key_with_trailing_bits_is_16_bytes() {
+    // The RFC's own example nonce 01..10 is written with non-zero padding bits.
+    let bytes = base_with(
+        "sec-websocket-key",
+        "Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEC==",
+    );
+    let mut parser = RequestParser::new(Limits::default());
+    assert_eq!(
+        parsed(&mut parser, &bytes).key(),
+        "AQIDBAUGBwgJCgsMDQ4PEC=="
+    );
+}
+
+#[test]
+fn rfc_4_1_item_3_absolute_uri_target() {
+    let bytes = head(
+        "GET http://server.example.com:8080/chat?x=1 HTTP/1.1",
+        &BASE,
+    );
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    assert_eq!(r.path(), "/chat");
+    assert_eq!(r.query(), Some("x=1"));
+    assert_eq!(r.target(), "http://server.example.com:8080/chat?x=1");
+
+    let bytes = head("GET HTTPS://server.example.com HTTP/1.1", &BASE);
+    let mut parser = RequestParser::new(Limits::default());
+    assert_eq!(parsed(&mut parser, &bytes).path(), "/");
+}
+
+#[test]
+fn rfc_9_1_split_extension_fields_equal_one_list() {
+    let split = base_plus(&[
+        "Sec-WebSocket-Extensions: foo",
+        "Sec-WebSocket-Extensions: bar; baz=2",
+    ]);
+    let joined = base_plus(&["Sec-WebSocket-Extensions: foo, bar; baz=2"]);
+    let names = |bytes: &[u8]| {
+        let mut parser = RequestParser::new(Limits::default());
+        let r = parsed(&mut parser, bytes);
+        r.extensions()
+            .map(|e| {
+                let params: Vec<String> = e
+                    .params()
+                    .map(|p| {
+                        format!(
+                            "{}={}",
+                            p.name,
+                            p.value.map(|v| v.to_string()).unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                format!("{}[{}]", e.name(), params.join(","))
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&split), ["foo[]", "bar[baz=2]"]);
+    assert_eq!(names(&split), names(&joined));
+}
+
+#[test]
+fn rfc_9_1_extension_params_quoted_and_spaced() {
+    let bytes = base_plus(&[
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits; server_max_window_bits = \"10\" , x-mux ;max-channels=4;flow-control",
+    ]);
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    let exts: Vec<_> = r.extensions().collect();
+    assert_eq!(exts.len(), 2);
+    assert_eq!(exts[0].name(), "permessage-deflate");
+    let p: Vec<_> = exts[0].params().collect();
+    assert_eq!(p[0].name, "client_max_window_bits");
+    assert!(p[0].value.is_none());
+    assert_eq!(p[1].name, "server_max_window_bits");
+    assert_eq!(p[1].value.unwrap().as_str(), Some("10"));
+    assert_eq!(exts[1].name(), "x-mux");
+    let p: Vec<_> = exts[1].params().map(|p| p.name).collect();
+    assert_eq!(p, ["max-channels", "flow-control"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Browser-style requests
+
+fn stock_info(sep: &str) -> Vec<u8> {
+    let lines = [
+        format!("Host{sep}server.example.com"),
+        format!("Upgrade{sep}websocket"),
+        format!("Connection{sep}Upgrade"),
+        format!("Sec-WebSocket-Key{sep}dGhlIHNhbXBsZSBub25jZQ=="),
+        format!("Origin{sep}http://example.com"),
+        format!("Cookie{sep}session=abc123; theme=dark"),
+        format!("Sec-WebSocket-Version{sep}13"),
+    ];
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    head("GET /stock_info/?encoding=text HTTP/1.1", &lines)
+}
+
+#[test]
+fn browser_request_stock_info_with_and_without_space_after_colon() {
+    for sep in [": ", ":", ":\t ", ":  "] {
+        let bytes = stock_info(sep);
+        let mut parser = RequestParser::new(Limits::default());
+        let r = parsed(&mut parser, &bytes);
+        assert_eq!(r.path(), "/stock_info/", "{sep:?}");
+        assert_eq!(r.query(), Some("encoding=text"));
+        assert_eq!(r.host(), "server.example.com");
+        assert_eq!(r.origin(), Some("http://example.com"));
+        assert_eq!(r.cookie(), Some(&b"session=abc123; theme=dark"[..]));
+        let cookies: Vec<_> = r.cookies().collect();
+        assert_eq!(
+            cookies,
+            [
+                (&b"session"[..], &b"abc123"[..]),
+                (&b"theme"[..], &b"dark"[..])
+            ]
+        );
+        assert_eq!(r.header("COOKIE"), r.cookie());
+        assert_eq!(r.head_len(), bytes.len());
+    }
+}
+
+#[test]
+fn upgrade_and_connection_tokens_in_mixed_case() {
+    let bytes = head(
+        "GET / HTTP/1.1",
+        &[
+            "host: a.example",
+            "UPGRADE: WebSocket",
+            "connection: keep-alive, UPGRADE",
+            "SEC-WEBSOCKET-KEY: dGhlIHNhbXBsZSBub25jZQ==",
+            "sec-websocket-version: 13",
+        ],
+    );
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    assert_eq!(r.host(), "a.example");
+    assert_eq!(r.key(), "dGhlIHNhbXBsZSBub25jZQ==");
+}
+
+#[test]
+fn connection_keep_alive_upgrade_list_and_split_fields() {
+    for lines in [
+        &["Connection: keep-alive, Upgrade"][..],
+        &["Connection: keep-alive,Upgrade"][..],
+        &["Connection: keep-alive", "Connection: Upgrade"][..],
+        &["Connection: , ,Upgrade,"][..],
+    ] {
+        let mut all: Vec<&str> = BASE
+            .iter()
+            .copied()
+            .filter(|l| !l.starts_with("Connection"))
+            .collect();
+        all.extend_from_slice(lines);
+        let bytes = head("GET / HTTP/1.1", &all);
+        let mut parser = RequestParser::new(Limits::default());
+        assert!(
+            matches!(parser.parse(&bytes), Ok(Status::Complete(_))),
+            "{lines:?}"
+        );
+    }
+    assert_eq!(
+        refuse(&base_with("connection", "Connection: keep-alive, Upgraded")),
+        RequestError::ConnectionNotUpgrade
+    );
+}
+
+#[test]
+fn request_followed_by_frame_bytes_reports_head_len() {
+    let mut bytes = RFC_1_3_REQUEST.to_vec();
+    bytes.extend_from_slice(b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    assert_eq!(r.head_len(), RFC_1_3_REQUEST.len());
+    assert_eq!(r.head(), RFC_1_3_REQUEST);
+}
+
+// ---------------------------------------------------------------------------------------
+// §4.2.1 violations: each its own error and the response the server sends
+
+#[test]
+fn rfc_4_2_1_every_violation_has_its_error_and_status() {
+    let cases: Vec<(&str, Vec<u8>, RequestError, u16)> = vec![
+        (
+            "method POST",
+            head("POST /chat HTTP/1.1", &BASE),
+            RequestError::MethodNotGet,
+            400,
+        ),
+        (
+            "method lowercase get",
+            head("get /chat HTTP/1.1", &BASE),
+            RequestError::MethodNotGet,
+            400,
+        ),
+        (
+            "HTTP/1.0",
+            head("GET /chat HTTP/1.0", &BASE),
+            RequestError::HttpVersionTooOld,
+            400,
+        ),
+        (
+            "HTTP/0.9",
+            head("GET /chat HTTP/0.9", &BASE),
+            RequestError::HttpVersionTooOld,
+            400,
+        ),
+        (
+            "relative target",
+            head("GET chat HTTP/1.1", &BASE),
+            RequestError::InvalidTarget,
+            400,
+        ),
+        (
+            "asterisk target",
+            head("GET * HTTP/1.1", &BASE),
+            RequestError::InvalidTarget,
+            400,
+        ),
+        (
+            "fragment",
+            head("GET /chat#x HTTP/1.1", &BASE),
+            RequestError::InvalidTarget,
+            400,
+        ),
+        (
+            "ws scheme",
+            head("GET ws://a/chat HTTP/1.1", &BASE),
+            RequestError::InvalidTarget,
+            400,
+        ),
+        (
+            "no authority",
+            head("GET http:///chat HTTP/1.1", &BASE),
+            RequestError::InvalidTarget,
+            400,
+        ),
+        (
+            "double space",
+            head("GET  /chat HTTP/1.1", &BASE),
+            RequestError::MalformedRequestLine,
+            400,
+        ),
+        (
+            "no version",
+            head("GET /chat", &BASE),
+            RequestError::MalformedRequestLine,
+            400,
+        ),
+        (
+            "bad version",
+            head("GET /chat HTTP/1.1x", &BASE),
+            RequestError::MalformedRequestLine,
+            400,
+        ),
+        (
+            "NUL in target",
+            head("GET /ch\0at HTTP/1.1", &BASE),
+            RequestError::MalformedRequestLine,
+            400,
+        ),
+        (
+            "empty start line",
+            head("", &BASE),
+            RequestError::MalformedRequestLine,
+            400,
+        ),
+        (
+            "missing Host",
+            base_with("host", ""),
+            RequestError::MissingHost,
+            400,
+        ),
+        (
+            "duplicate Host",
+            base_plus(&["Host: other.example"]),
+            RequestError::DuplicateHost,
+            400,
+        ),
+        (
+            "empty Host",
+            base_with("host", "Host:"),
+            RequestError::InvalidHost,
+            400,
+        ),
+        (
+            "Host with path",
+            base_with("host", "Host: a.example/x"),
+            RequestError::InvalidHost,
+            400,
+        ),
+        (
+            "Host with userinfo",
+            base_with("host", "Host: u@a.example"),
+            RequestError::InvalidHost,
+            400,
+        ),
+        (
+            "missing Upgrade",
+            base_with("upgrade", ""),
+            RequestError::UpgradeNotWebSocket,
+            400,
+        ),
+        (
+            "Upgrade h2c",
+            base_with("upgrade", "Upgrade: h2c"),
+            RequestError::UpgradeNotWebSocket,
+            400,
+        ),
+        (
+            "Upgrade websockets",
+            base_with("upgrade", "Upgrade: websockets"),
+            RequestError::UpgradeNotWebSocket,
+            400,
+        ),
+        (
+            "missing Connection",
+            base_with("connection", ""),
+            RequestError::ConnectionNotUpgrade,
+            400,
+        ),
+        (
+            "Connection keep-alive",
+            base_with("connection", "Connection: keep-alive"),
+            RequestError::ConnectionNotUpgrade,
+            400,
+        ),
+        (
+            "missing key",
+            base_with("sec-websocket-key", ""),
+            RequestError::MissingKey,
+            400,
+        ),
+        (
+            "key of 15 bytes",
+            base_with(
+                "sec-websocket-key",
+                "Sec-WebSocket-Key: AAECAwQFBgcICQoLDA0O",
+            ),
+            RequestError::InvalidKey,
+            400,
+        ),
+        (
+            "key of 17 bytes",
+            base_with(
+                "sec-websocket-key",
+                "Sec-WebSocket-Key: AAECAwQFBgcICQoLDA0ODxA=",
+            ),
+            RequestError::InvalidKey,
+            400,
+        ),
+        (
+            "key not base64",
+            base_with(
+                "sec-websocket-key",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ!=",
+            ),
+            RequestError::InvalidKey,
+            400,
+        ),
+        (
+            "key unpadded",
+            base_with(
+                "sec-websocket-key",
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ",
+            ),
+            RequestError::InvalidKey,
+            400,
+        ),
+        (
+            "key empty",
+            base_with("sec-websocket-key", "Sec-WebSocket-Key:"),
+            RequestError::InvalidKey,
+            400,
+        ),
+        (
+            "duplicate key",
+            base_plus(&[KEY_LINE]),
+            RequestError::DuplicateKey,
+            400,
+        ),
+        (
+            "missing version",
+            base_with("sec-websocket-version", ""),
+            RequestError::MissingVersion,
+            426,
+        ),
+        (
+            "version 8",
+            base_with("sec-websocket-version", "Sec-WebSocket-Version: 8"),
+            RequestError::UnsupportedVersion,
+            426,
+        ),
+        (
+            "version 25 (§4.4)",
+            base_with("sec-websocket-version", "Sec-WebSocket-Version: 25"),
+            RequestError::UnsupportedVersion,
+            426,
+        ),
+        (
+            "version 013",
+            base_with("sec-websocket-version", "Sec-WebSocket-Version: 013"),
+            RequestError::UnsupportedVersion,
+            426,
+        ),
+        (
+            "version twice",
+            base_plus(&["Sec-WebSocket-Version: 13"]),
+            RequestError::UnsupportedVersion,
+            426,
+        ),
+        (
+            "protocol with space",
+            base_plus(&["Sec-WebSocket-Protocol: chat, super chat"]),
+            RequestError::InvalidProtocols,
+            400,
+        ),
+        (
+            "protocol with slash",
+            base_plus(&["Sec-WebSocket-Protocol: chat/1"]),
+            RequestError::InvalidProtocols,
+            400,
+        ),
+        (
+            "protocol empty",
+            base_plus(&["Sec-WebSocket-Protocol: "]),
+            RequestError::InvalidProtocols,
+            400,
+        ),
+        (
+            "extension param without name",
+            base_plus(&["Sec-WebSocket-Extensions: foo; =1"]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension empty param",
+            base_plus(&["Sec-WebSocket-Extensions: foo;;bar"]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension quoted non-token",
+            base_plus(&["Sec-WebSocket-Extensions: foo; a=\"b c\""]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension unterminated quote",
+            base_plus(&["Sec-WebSocket-Extensions: foo; a=\"bc"]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension empty quote",
+            base_plus(&["Sec-WebSocket-Extensions: foo; a=\"\""]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension missing comma",
+            base_plus(&["Sec-WebSocket-Extensions: foo bar"]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "extension empty",
+            base_plus(&["Sec-WebSocket-Extensions:"]),
+            RequestError::InvalidExtensions,
+            400,
+        ),
+        (
+            "two Origins",
+            base_plus(&["Origin: https://a.example", "Origin: https://b.example"]),
+            RequestError::DuplicateOrigin,
+            400,
+        ),
+        (
+            "non-ASCII Origin",
+            base_plus(&["Origin: https://\u{e9}.example"]),
+            RequestError::InvalidOrigin,
+            400,
+        ),
+        (
+            "Content-Length",
+            base_plus(&["Content-Length: 5"]),
+            RequestError::UnexpectedBody,
+            400,
+        ),
+        (
+            "Transfer-Encoding",
+            base_plus(&["Transfer-Encoding: chunked"]),
+            RequestError::UnexpectedBody,
+            400,
+        ),
+    ];
+    for (what, bytes, expected, status) in cases {
+        let err = refuse(&bytes);
+        assert_eq!(err, expected, "{what}");
+        assert_eq!(err.status(), status, "{what}");
+        let sent = rejection_bytes(err);
+        let line = format!("HTTP/1.1 {status} ");
+        assert!(sent.starts_with(line.as_bytes()), "{what}");
+        assert_eq!(
+            contains(&sent, b"\r\nSec-WebSocket-Version: 13\r\n"),
+            status == 426,
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn rfc_4_2_1_content_length_zero_is_no_body() {
+    let mut parser = RequestParser::new(Limits::default());
+    parsed(&mut parser, &base_plus(&["Content-Length: 0"]));
+}
+
+#[test]
+fn rfc_4_4_version_rejection_is_written_exactly() {
+    let err = refuse(&base_with(
+        "sec-websocket-version",
+        "Sec-WebSocket-Version: 25",
+    ));
+    assert_eq!(
+        rejection_bytes(err),
+        b"HTTP/1.1 426 Upgrade Required\r\n\
+Upgrade: websocket\r\n\
+Connection: Upgrade\r\n\
+Sec-WebSocket-Version: 13\r\n\
+Content-Length: 0\r\n\r\n"
+    );
+    assert_eq!(
+        rejection_bytes(RequestError::MissingKey),
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+    );
+}
+
+#[test]
+fn errors_are_final_and_reset_starts_over() {
+    let mut parser = RequestParser::new(Limits::default());
+    let bad = head("GET / HTTP/1.1", &["Bad Name: x"]);
+    assert!(parser.parse(&bad[..bad.len() - 2]).is_err());
+    assert!(parser.parse(&bad).is_err());
+    parser.reset();
+    assert!(matches!(
+        parser.parse(RFC_1_3_REQUEST),
+        Ok(Status::Complete(_))
+    ));
+    // A complete parse is repeatable.
+    assert!(matches!(
+        parser.parse(RFC_1_3_REQUEST),
+        Ok(Status::Complete(_))
+    ));
+}
+
+#[test]
+fn a_shorter_buffer_after_completion_restarts_the_parse() {
+    let mut parser = RequestParser::new(Limits::default());
+    parsed(&mut parser, RFC_1_3_REQUEST);
+    assert!(parser.parse(&RFC_1_3_REQUEST[..30]).unwrap().is_partial());
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let mut parser = ResponseParser::new(Limits::default());
+    assert!(parser.parse(RFC_1_3_RESPONSE, &request).is_ok());
+    assert!(parser
+        .parse(&RFC_1_3_RESPONSE[..30], &request)
+        .unwrap()
+        .is_partial());
+    assert!(parser.parse(b"HTTP/1.1 101\r\n\n", &request).is_err());
+    assert!(
+        parser.parse(b"", &request).unwrap().is_partial(),
+        "an empty buffer starts over"
+    );
+}
+
+#[test]
+fn a_shorter_buffer_restarts_the_parse() {
+    let mut parser = RequestParser::new(Limits::default());
+    let mut abandoned = b"GET /nothing-like-this HTTP/1.1\r\nX-A: 1\r\nX-B: ".to_vec();
+    abandoned.resize(RFC_1_3_REQUEST.len() + 100, b'b');
+    assert!(parser.parse(&abandoned).unwrap().is_partial());
+    let r = parsed(&mut parser, RFC_1_3_REQUEST);
+    assert_eq!(r.path(), "/chat");
+    assert_eq!(r.headers().len(), 7);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile HTTP
+
+#[test]
+fn header_grammar_violations() {
+    let cases: [(&str, Vec<u8>, HeadError); 11] = [
+        (
+            "NUL in value",
+            base_plus(&["X-A: a\0b"]),
+            HeadError::InvalidHeaderValue,
+        ),
+        (
+            "DEL in value",
+            base_plus(&["X-A: a\x7fb"]),
+            HeadError::InvalidHeaderValue,
+        ),
+        (
+            "bare CR in value",
+            base_plus(&["X-A: a\rb"]),
+            HeadError::InvalidHeaderValue,
+        ),
+        (
+            "ESC in value",
+            base_plus(&["X-A: \x1b[31m"]),
+            HeadError::InvalidHeaderValue,
+        ),
+        (
+            "obs-fold",
+            base_plus(&["X-A: a", " continued"]),
+            HeadError::ObsFold,
+        ),
+        (
+            "obs-fold tab",
+            base_plus(&["X-A: a", "\tcontinued"]),
+            HeadError::ObsFold,
+        ),
+        (
+            "space before colon",
+            base_plus(&["Host : evil.example"]),
+            HeadError::WhitespaceBeforeColon,
+        ),
+        (
+            "tab before colon",
+            base_plus(&["X-A\t: b"]),
+            HeadError::WhitespaceBeforeColon,
+        ),
+        (
+            "no colon",
+            base_plus(&["X-A b"]),
+            HeadError::InvalidHeaderName,
+        ),
+        (
+            "bracket in name",
+            base_plus(&["X[A]: b"]),
+            HeadError::InvalidHeaderName,
+        ),
+        (
+            "empty name",
+            base_plus(&[": b"]),
+            HeadError::InvalidHeaderName,
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let err = refuse(&bytes);
+        assert_eq!(err, RequestError::Head(expected), "{what}");
+        assert_eq!(err.status(), 400, "{what}");
+    }
+    assert_eq!(
+        refuse(&base_plus(&["XA"])),
+        RequestError::Head(HeadError::MissingColon)
+    );
+}
+
+#[test]
+fn obs_text_in_values_is_allowed() {
+    let bytes = base_plus(&["User-Agent: caf\u{e9}"]);
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    assert_eq!(r.header("user-agent"), Some("caf\u{e9}".as_bytes()));
+}
+
+#[test]
+fn bare_lf_line_endings_are_refused() {
+    let bytes = b"GET / HTTP/1.1\nHost: a\n\n";
+    assert_eq!(refuse(bytes), RequestError::Head(HeadError::BareLf));
+    let mixed = String::from_utf8(base_plus(&[]))
+        .unwrap()
+        .replace("websocket\r\n", "websocket\n");
+    assert_eq!(
+        refuse(mixed.as_bytes()),
+        RequestError::Head(HeadError::BareLf)
+    );
+    assert_eq!(
+        refuse(b"\nGET / HTTP/1.1\r\n"),
+        RequestError::Head(HeadError::BareLf)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits
+
+#[test]
+fn oversized_head_of_one_mebibyte_is_refused_after_the_limit() {
+    let mut bytes = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+    bytes.resize(1 << 20, b'a');
+    let mut parser = RequestParser::new(Limits::default());
+    let err = parser.parse(&bytes).unwrap_err();
+    assert_eq!(err, RequestError::Head(HeadError::TooLarge { limit: 8192 }));
+    assert_eq!(err.status(), 431);
+    assert!(
+        parser.bytes_scanned() <= 2 * 8192,
+        "{}",
+        parser.bytes_scanned()
+    );
+    assert!(rejection_bytes(err).starts_with(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+}
+
+#[test]
+fn oversized_head_made_of_many_short_lines() {
+    let mut bytes = b"GET / HTTP/1.1\r\n".to_vec();
+    while bytes.len() < 20_000 {
+        bytes.extend_from_slice(b"X: y\r\n");
+    }
+    let limits = Limits::default().with_max_headers(10_000);
+    let err = RequestParser::<4096>::with_capacity(limits)
+        .parse(&bytes)
+        .unwrap_err();
+    assert_eq!(err, RequestError::Head(HeadError::TooLarge { limit: 8192 }));
+}
+
+#[test]
+fn head_exactly_at_the_limit_passes_and_one_byte_over_fails() {
+    let bytes = RFC_1_3_REQUEST;
+    let exact = Limits::default().with_max_head_len(bytes.len());
+    let mut parser = RequestParser::new(exact);
+    assert!(matches!(parser.parse(bytes), Ok(Status::Complete(_))));
+    let short = Limits::default().with_max_head_len(bytes.len() - 1);
+    let mut parser = RequestParser::new(short);
+    assert_eq!(
+        parser.parse(bytes).unwrap_err(),
+        RequestError::Head(HeadError::TooLarge {
+            limit: bytes.len() - 1
+        })
+    );
+}
+
+#[test]
+fn too_many_headers() {
+    let extra: Vec<String> = (0..60).map(|i| format!("X-{i}: {i}")).collect();
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let bytes = base_plus(&extra);
+    let err = refuse(&bytes);
+    assert_eq!(
+        err,
+        RequestError::Head(HeadError::TooManyHeaders { limit: 64 })
+    );
+    assert_eq!(err.status(), 431);
+
+    // 65 fields fail, 64 pass.
+    let mut parser = RequestParser::new(Limits::default());
+    assert!(matches!(
+        parser.parse(&base_plus(&extra[..59])),
+        Ok(Status::Complete(_))
+    ));
+
+    let strict = Limits::default().with_max_headers(5);
+    assert_eq!(
+        RequestParser::new(strict)
+            .parse(&base_plus(&["X: 1"]))
+            .unwrap_err(),
+        RequestError::Head(HeadError::TooManyHeaders { limit: 5 })
+    );
+
+    // A larger table lifts the cap when the limit allows it.
+    let roomy = Limits::default().with_max_headers(100);
+    let mut parser = RequestParser::<100>::with_capacity(roomy);
+    assert!(matches!(parser.parse(&bytes), Ok(Status::Complete(_))));
+}
+
+fn trickle_sixteen_kib(extra: &[&str]) -> (Vec<u8>, usize) {
+    let bytes = base_plus(extra);
+    let limits = Limits::default().with_max_head_len(bytes.len());
+    let mut parser = RequestParser::new(limits);
+    for end in 0..bytes.len() {
+        assert!(
+            parser.parse(&bytes[..end]).unwrap().is_partial(),
+            "at {end}"
+        );
+    }
+    assert!(matches!(parser.parse(&bytes), Ok(Status::Complete(_))));
+    (bytes, parser.bytes_scanned())
+}
+
+#[test]
+fn head_trickled_one_byte_at_a_time_is_scanned_linearly() {
+    // 16 KiB in 40 header lines.
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!("X-Pad-{i}: {}", "p".repeat(400)))
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (bytes, scanned) = trickle_sixteen_kib(&lines);
+    assert!(bytes.len() >= 16 * 1024);
+    assert!(scanned <= 2 * bytes.len(), "{scanned} for {}", bytes.len());
+    assert!(scanned >= bytes.len(), "every byte must be looked at");
+}
+
+#[test]
+fn single_long_line_trickled_one_byte_at_a_time_is_scanned_linearly() {
+    let cookie = format!("Cookie: {}", "c".repeat(16 * 1024));
+    let (bytes, scanned) = trickle_sixteen_kib(&[&cookie]);
+    assert!(scanned <= 2 * bytes.len(), "{scanned} for {}", bytes.len());
+}
+
+#[test]
+fn trickled_response_is_scanned_linearly() {
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let pad = format!("X-Pad: {}", "p".repeat(8000));
+    let bytes = head(
+        "HTTP/1.1 101 Switching Protocols",
+        &[
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            &pad,
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+        ],
+    );
+    let mut parser = ResponseParser::new(Limits::default().with_max_head_len(bytes.len()));
+    for end in 0..bytes.len() {
+        assert!(parser.parse(&bytes[..end], &request).unwrap().is_partial());
+    }
+    assert!(matches!(
+        parser.parse(&bytes, &request),
+        Ok(Status::Complete(Response::Accepted(_)))
+    ));
+    assert!(parser.bytes_scanned() <= 2 * bytes.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// Server building
+
+#[test]
+fn accept_response_with_protocol_extensions_and_cookie() {
+    let bytes = base_plus(&[
+        "Sec-WebSocket-Protocol: v2.chat, v1.chat",
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame",
+    ]);
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    let mut out = [0u8; 512];
+    let n = AcceptResponse::new(&r)
+        .protocol("v1.chat")
+        .extensions(&["permessage-deflate; server_no_context_takeover; client_max_window_bits=10"])
+        .headers(&[("Set-Cookie", "sid=1; Secure"), ("Server", "rfc6455")])
+        .encode(&mut out)
+        .unwrap();
+    let expected = head(
+        "HTTP/1.1 101 Switching Protocols",
+        &[
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+            "Sec-WebSocket-Protocol: v1.chat",
+            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=10",
+            "Set-Cookie: sid=1; Secure",
+            "Server: rfc6455",
+        ],
+    );
+    assert_eq!(
+        std::str::from_utf8(&out[..n]).unwrap(),
+        std::str::from_utf8(&expected).unwrap()
+    );
+}
+
+#[test]
+fn accept_response_refuses_what_was_not_offered() {
+    let bytes = base_plus(&[
+        "Sec-WebSocket-Protocol: chat",
+        "Sec-WebSocket-Extensions: permessage-deflate",
+    ]);
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    let mut out = [0xAAu8; 512];
+    let cases = [
+        (
+            AcceptResponse::new(&r).protocol("superchat"),
+            BuildError::ProtocolNotOffered,
+        ),
+        (
+            AcceptResponse::new(&r).protocol("Chat"),
+            BuildError::ProtocolNotOffered,
+        ),
+        (
+            AcceptResponse::new(&r).protocol(""),
+            BuildError::InvalidProtocol,
+        ),
+        (
+            AcceptResponse::new(&r).protocol("chat, x"),
+            BuildError::InvalidProtocol,
+        ),
+        (
+            AcceptResponse::new(&r).extensions(&["x-foo"]),
+            BuildError::ExtensionNotOffered,
+        ),
+        (
+            AcceptResponse::new(&r).extensions(&["permessage-deflate, x"]),
+            BuildError::InvalidExtension,
+        ),
+        (
+            AcceptResponse::new(&r).extensions(&["permessage-deflate; a=\"b c\""]),
+            BuildError::InvalidExtension,
+        ),
+        (
+            AcceptResponse::new(&r).headers(&[("Sec-WebSocket-Accept", "x")]),
+            BuildError::ReservedHeader,
+        ),
+        (
+            AcceptResponse::new(&r).headers(&[("connection", "close")]),
+            BuildError::ReservedHeader,
+        ),
+        (
+            AcceptResponse::new(&r).headers(&[("X-A", "1\r\nX-B: 2")]),
+            BuildError::InvalidHeaderValue,
+        ),
+        (
+            AcceptResponse::new(&r).headers(&[("X A", "1")]),
+            BuildError::InvalidHeaderName,
+        ),
+    ];
+    for (response, expected) in cases {
+        assert_eq!(response.encode(&mut out).unwrap_err(), expected);
+    }
+    assert!(out.iter().all(|&b| b == 0xAA), "nothing written on error");
+    let n = AcceptResponse::new(&r)
+        .protocol("chat")
+        .extensions(&["PerMessage-Deflate"])
+        .encode(&mut out)
+        .unwrap();
+    assert!(contains(
+        &out[..n],
+        b"Sec-WebSocket-Extensions: PerMessage-Deflate\r\n"
+    ));
+}
+
+#[test]
+fn too_small_buffers_are_left_untouched() {
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, RFC_1_3_REQUEST);
+    let response = AcceptResponse::new(&r);
+    let need = response.encoded_len();
+    assert_eq!(need, RFC_1_3_RESPONSE.len());
+    let mut out = vec![0x55u8; need - 1];
+    assert_eq!(
+        response.encode(&mut out).unwrap_err(),
+        BuildError::BufferTooSmall(rfc6455::InsufficientSize { required: need })
+    );
+    assert!(out.iter().all(|&b| b == 0x55));
+
+    let request = ClientRequest::new("a", "/", [0; 16]);
+    let mut out = vec![0x55u8; request.encoded_len() - 1];
+    assert!(matches!(
+        request.encode(&mut out),
+        Err(BuildError::BufferTooSmall(_))
+    ));
+    assert!(out.iter().all(|&b| b == 0x55));
+
+    let rejection = Rejection::new(404, "Not Found").body(b"gone");
+    let mut out = vec![0x55u8; rejection.encoded_len() - 1];
+    assert!(matches!(
+        rejection.encode(&mut out),
+        Err(BuildError::BufferTooSmall(_))
+    ));
+    assert!(out.iter().all(|&b| b == 0x55));
+}
+
+#[test]
+fn rejection_with_headers_and_body() {
+    let mut out = [0u8; 256];
+    let n = Rejection::new(404, "Not Found")
+        .headers(&[("Content-Type", "text/plain"), ("Connection", "close")])
+        .body(b"no such endpoint")
+        .encode(&mut out)
+        .unwrap();
+    assert_eq!(
+        &out[..n],
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nConnection: close\r\n\
+Content-Length: 16\r\n\r\nno such endpoint"
+    );
+    for (status, reason, headers, expected) in [
+        (
+            101,
+            "Switching Protocols",
+            &[][..],
+            BuildError::InvalidStatus,
+        ),
+        (600, "Nope", &[][..], BuildError::InvalidStatus),
+        (400, "Bad\r\nX: y", &[][..], BuildError::InvalidReason),
+        (
+            400,
+            "Bad",
+            &[("Content-Length", "9")][..],
+            BuildError::ReservedHeader,
+        ),
+        (
+            426,
+            "Upgrade Required",
+            &[("Sec-WebSocket-Version", "8")][..],
+            BuildError::ReservedHeader,
+        ),
+    ] {
+        let err = Rejection::new(status, reason)
+            .headers(headers)
+            .encode(&mut out)
+            .unwrap_err();
+        assert_eq!(err, expected, "{status} {reason}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Origin policy (§10.2)
+
+fn origin_request(origin: Option<&str>, host: &str) -> Vec<u8> {
+    let host = format!("Host: {host}");
+    let origin = origin.map(|o| format!("Origin: {o}"));
+    let mut lines: Vec<&str> = BASE
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("Host"))
+        .collect();
+    lines.push(&host);
+    if let Some(o) = &origin {
+        lines.push(o);
+    }
+    head("GET /chat HTTP/1.1", &lines)
+}
+
+#[test]
+fn origin_policy_same_origin_and_allow_list() {
+    let same = OriginPolicy::new().same_origin(true);
+    let listed = OriginPolicy::new().allow(&["https://app.example.com", "null"]);
+    let strict = OriginPolicy::new()
+        .allow(&["https://app.example.com"])
+        .require_origin(true);
+    let cases = [
+        (
+            same,
+            Some("https://chat.example.com"),
+            "chat.example.com",
+            true,
+        ),
+        (
+            same,
+            Some("http://chat.example.com"),
+            "chat.example.com",
+            true,
+        ),
+        (
+            same,
+            Some("HTTPS://CHAT.Example.COM"),
+            "chat.example.com",
+            true,
+        ),
+        (
+            same,
+            Some("https://chat.example.com"),
+            "chat.example.com:443",
+            true,
+        ),
+        (
+            same,
+            Some("https://chat.example.com:8443"),
+            "chat.example.com:8443",
+            true,
+        ),
+        (
+            same,
+            Some("https://chat.example.com:8443"),
+            "chat.example.com",
+            false,
+        ),
+        (
+            same,
+            Some("https://chat.example.com"),
+            "chat.example.com:8443",
+            false,
+        ),
+        (
+            same,
+            Some("https://evil.example"),
+            "chat.example.com",
+            false,
+        ),
+        (
+            same,
+            Some("https://chat.example.com.evil.example"),
+            "chat.example.com",
+            false,
+        ),
+        (same, Some("https://[::1]:9000"), "[::1]:9000", true),
+        (same, Some("https://[::1]"), "[::1]:9000", false),
+        (same, Some("null"), "chat.example.com", false),
+        (same, None, "chat.example.com", true),
+        (
+            listed,
+            Some("https://APP.example.com"),
+            "chat.example.com",
+            true,
+        ),
+        (
+            listed,
+            Some("https://app.example.com:444"),
+            "chat.example.com",
+            false,
+        ),
+        (
+            listed,
+            Some("http://app.example.com"),
+            "chat.example.com",
+            false,
+        ),
+        (listed, Some("null"), "chat.example.com", true),
+        (
+            listed,
+            Some("https://chat.example.com"),
+            "chat.example.com",
+            false,
+        ),
+        (strict, None, "chat.example.com", false),
+        (
+            strict,
+            Some("https://app.example.com"),
+            "chat.example.com",
+            true,
+        ),
+        (
+            OriginPolicy::new(),
+            Some("https://chat.example.com"),
+            "chat.example.com",
+            false,
+        ),
+    ];
+    for (policy, origin, host, allowed) in cases {
+        let bytes = origin_request(origin, host);
+        let mut parser = RequestParser::new(Limits::default());
+        let r = parsed(&mut parser, &bytes);
+        assert_eq!(policy.allows(origin, host), allowed, "{origin:?} at {host}");
+        let checked = policy.check(&r);
+        assert_eq!(checked.is_ok(), allowed, "{origin:?} at {host}");
+        if let Err(err) = checked {
+            assert_eq!(err, RequestError::OriginRefused);
+            assert_eq!(err.status(), 403);
+            assert_eq!(
+                rejection_bytes(err),
+                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Client building
+
+#[test]
+fn client_request_with_everything_round_trips_through_the_server() {
+    let protocols = ["graphql-ws", "graphql-transport-ws"];
+    let extensions = [
+        "permessage-deflate; client_max_window_bits",
+        "x-custom; a=\"1\"",
+    ];
+    let headers = [("Authorization", "Bearer abc.def"), ("Cookie", "a=b")];
+    let request = ClientRequest::new("api.example.com:8443", "/gql?token=x&v=2", [9; 16])
+        .origin("https://app.example.com")
+        .protocols(&protocols)
+        .extensions(&extensions)
+        .headers(&headers);
+    let mut out = [0u8; 1024];
+    let n = request.encode(&mut out).unwrap();
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &out[..n]);
+    assert_eq!(r.host(), "api.example.com:8443");
+    assert_eq!(r.path(), "/gql");
+    assert_eq!(r.query(), Some("token=x&v=2"));
+    assert_eq!(r.origin(), Some("https://app.example.com"));
+    assert_eq!(r.key(), request.key().as_str());
+    assert_eq!(r.protocols().collect::<Vec<_>>(), protocols);
+    assert_eq!(
+        r.extensions().map(|e| e.name()).collect::<Vec<_>>(),
+        ["permessage-deflate", "x-custom"]
+    );
+    assert_eq!(r.header("authorization"), Some(&b"Bearer abc.def"[..]));
+    assert_eq!(r.cookies().next(), Some((&b"a"[..], &b"b"[..])));
+}
+
+#[test]
+fn client_request_refuses_invalid_parts() {
+    let mut out = [0x11u8; 1024];
+    let base = ClientRequest::new("a.example", "/", [0; 16]);
+    let cases = [
+        (
+            ClientRequest::new("", "/", [0; 16]),
+            BuildError::InvalidHost,
+        ),
+        (
+            ClientRequest::new("a b", "/", [0; 16]),
+            BuildError::InvalidHost,
+        ),
+        (
+            ClientRequest::new("a\r\nX: y", "/", [0; 16]),
+            BuildError::InvalidHost,
+        ),
+        (
+            ClientRequest::new("a", "chat", [0; 16]),
+            BuildError::InvalidTarget,
+        ),
+        (
+            ClientRequest::new("a", "/a b", [0; 16]),
+            BuildError::InvalidTarget,
+        ),
+        (
+            ClientRequest::new("a", "/a#b", [0; 16]),
+            BuildError::InvalidTarget,
+        ),
+        (
+            ClientRequest::new("a", "/caf\u{e9}", [0; 16]),
+            BuildError::InvalidTarget,
+        ),
+        (base.origin("http://a b"), BuildError::InvalidOrigin),
+        (
+            base.protocols(&["chat", "chat"]),
+            BuildError::DuplicateProtocol,
+        ),
+        (
+            base.protocols(&["chat", "a,b"]),
+            BuildError::InvalidProtocol,
+        ),
+        (base.protocols(&[""]), BuildError::InvalidProtocol),
+        (base.extensions(&["a, b"]), BuildError::InvalidExtension),
+        (base.extensions(&[""]), BuildError::InvalidExtension),
+        (base.extensions(&["a;"]), BuildError::InvalidExtension),
+        (
+            base.headers(&[("Sec-WebSocket-Key", "x")]),
+            BuildError::ReservedHeader,
+        ),
+        (base.headers(&[("HOST", "x")]), BuildError::ReservedHeader),
+        (
+            base.headers(&[("X-A", "a\nb")]),
+            BuildError::InvalidHeaderValue,
+        ),
+        (
+            base.headers(&[("X-A", "a\0b")]),
+            BuildError::InvalidHeaderValue,
+        ),
+        (base.headers(&[("X:A", "b")]), BuildError::InvalidHeaderName),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(
+            request.encode(&mut out).unwrap_err(),
+            expected,
+            "{request:?}"
+        );
+    }
+    assert!(out.iter().all(|&b| b == 0x11));
+}
+
+#[test]
+fn random_keys_differ() {
+    assert_ne!(WebSocketKey::random(), WebSocketKey::random());
+    assert_ne!(rfc6455::handshake::random_nonce(), [0; 16]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Client reading the response (§4.1)
+
+fn respond(lines: &[&str]) -> Vec<u8> {
+    head("HTTP/1.1 101 Switching Protocols", lines)
+}
+
+const ACCEPT_LINE: &str = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+fn client_result(request: &ClientRequest<'_>, bytes: &[u8]) -> Result<Option<u16>, ResponseError> {
+    let mut parser = ResponseParser::new(Limits::default());
+    match parser.parse(bytes, request)? {
+        Status::Complete(Response::Accepted(_)) => Ok(None),
+        Status::Complete(Response::Rejected(r)) => Ok(Some(r.status())),
+        Status::Partial => panic!("partial"),
+    }
+}
+
+#[test]
+fn rfc_4_1_every_response_violation_fails_the_connection() {
+    let protocols = ["chat", "superchat"];
+    let extensions = ["permessage-deflate; client_max_window_bits"];
+    let offered = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce")
+        .protocols(&protocols)
+        .extensions(&extensions);
+    let bare = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let up = "Upgrade: websocket";
+    let conn = "Connection: Upgrade";
+    let cases: Vec<(&str, ClientRequest<'_>, Vec<u8>, ResponseError)> = vec![
+        (
+            "wrong accept",
+            bare,
+            respond(&[up, conn, "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ=="]),
+            ResponseError::AcceptMismatch,
+        ),
+        (
+            "accept for another nonce",
+            ClientRequest::new("a", "/", [1; 16]),
+            respond(&[up, conn, ACCEPT_LINE]),
+            ResponseError::AcceptMismatch,
+        ),
+        (
+            "accept in lowercase",
+            bare,
+            respond(&[
+                up,
+                conn,
+                "Sec-WebSocket-Accept: s3pplmbitxaq9kygzzhzrbk+xoo=",
+            ]),
+            ResponseError::AcceptMismatch,
+        ),
+        (
+            "accept twice",
+            bare,
+            respond(&[up, conn, ACCEPT_LINE, ACCEPT_LINE]),
+            ResponseError::AcceptMismatch,
+        ),
+        (
+            "missing accept",
+            bare,
+            respond(&[up, conn]),
+            ResponseError::MissingAccept,
+        ),
+        (
+            "missing Upgrade",
+            bare,
+            respond(&[conn, ACCEPT_LINE]),
+            ResponseError::UpgradeNotWebSocket,
+        ),
+        (
+            "Upgrade h2c",
+            bare,
+            respond(&["Upgrade: h2c", conn, ACCEPT_LINE]),
+            ResponseError::UpgradeNotWebSocket,
+        ),
+        (
+            "missing Connection",
+            bare,
+            respond(&[up, ACCEPT_LINE]),
+            ResponseError::ConnectionNotUpgrade,
+        ),
+        (
+            "Connection close",
+            bare,
+            respond(&[up, "Connection: close", ACCEPT_LINE]),
+            ResponseError::ConnectionNotUpgrade,
+        ),
+        (
+            "unsolicited subprotocol",
+            bare,
+            respond(&[up, conn, ACCEPT_LINE, "Sec-WebSocket-Protocol: chat"]),
+            ResponseError::UnsolicitedProtocol,
+        ),
+        (
+            "subprotocol not offered",
+            offered,
+            respond(&[up, conn, ACCEPT_LINE, "Sec-WebSocket-Protocol: mqtt"]),
+            ResponseError::UnsolicitedProtocol,
+        ),
+        (
+            "subprotocol in other case",
+            offered,
+            respond(&[up, conn, ACCEPT_LINE, "Sec-WebSocket-Protocol: Chat"]),
+            ResponseError::UnsolicitedProtocol,
+        ),
+        (
+            "two subprotocols in a list",
+            offered,
+            respond(&[
+                up,
+                conn,
+                ACCEPT_LINE,
+                "Sec-WebSocket-Protocol: chat, superchat",
+            ]),
+            ResponseError::MultipleProtocols,
+        ),
+        (
+            "two subprotocol fields",
+            offered,
+            respond(&[
+                up,
+                conn,
+                ACCEPT_LINE,
+                "Sec-WebSocket-Protocol: chat",
+                "Sec-WebSocket-Protocol: chat",
+            ]),
+            ResponseError::MultipleProtocols,
+        ),
+        (
+            "empty subprotocol",
+            offered,
+            respond(&[up, conn, ACCEPT_LINE, "Sec-WebSocket-Protocol:"]),
+            ResponseError::InvalidProtocol,
+        ),
+        (
+            "unsolicited extension",
+            bare,
+            respond(&[
+                up,
+                conn,
+                ACCEPT_LINE,
+                "Sec-WebSocket-Extensions: permessage-deflate",
+            ]),
+            ResponseError::UnsolicitedExtension,
+        ),
+        (
+            "extension not offered",
+            offered,
+            respond(&[
+                up,
+                conn,
+                ACCEPT_LINE,
+                "Sec-WebSocket-Extensions: permessage-deflate, x-mux",
+            ]),
+            ResponseError::UnsolicitedExtension,
+        ),
+        (
+            "malformed extension",
+            offered,
+            respond(&[
+                up,
+                conn,
+                ACCEPT_LINE,
+                "Sec-WebSocket-Extensions: permessage-deflate;",
+            ]),
+            ResponseError::InvalidExtensions,
+        ),
+        (
+            "HTTP/1.0 101",
+            bare,
+            head("HTTP/1.0 101 Switching Protocols", &[up, conn, ACCEPT_LINE]),
+            ResponseError::HttpVersionTooOld,
+        ),
+        (
+            "status of two digits",
+            bare,
+            head("HTTP/1.1 11 Hi", &[up, conn, ACCEPT_LINE]),
+            ResponseError::MalformedStatusLine,
+        ),
+        (
+            "status with letters",
+            bare,
+            head("HTTP/1.1 1o1 Hi", &[up, conn, ACCEPT_LINE]),
+            ResponseError::MalformedStatusLine,
+        ),
+        (
+            "no space before reason",
+            bare,
+            head("HTTP/1.1 101Hi", &[up, conn, ACCEPT_LINE]),
+            ResponseError::MalformedStatusLine,
+        ),
+        (
+            "not HTTP",
+            bare,
+            head("ICY 200 OK", &[]),
+            ResponseError::MalformedStatusLine,
+        ),
+        (
+            "NUL in reason",
+            bare,
+            head("HTTP/1.1 101 A\0B", &[up, conn, ACCEPT_LINE]),
+            ResponseError::MalformedStatusLine,
+        ),
+        (
+            "obs-fold",
+            bare,
+            respond(&[up, conn, ACCEPT_LINE, " folded"]),
+            ResponseError::Head(HeadError::ObsFold),
+        ),
+        (
+            "space before colon",
+            bare,
+            respond(&[up, "Connection : Upgrade", ACCEPT_LINE]),
+            ResponseError::Head(HeadError::WhitespaceBeforeColon),
+        ),
+    ];
+    for (what, request, bytes, expected) in cases {
+        assert_eq!(client_result(&request, &bytes), Err(expected), "{what}");
+    }
+}
+
+#[test]
+fn rfc_4_1_offered_subprotocol_and_extension_are_in_use() {
+    let protocols = ["chat", "superchat"];
+    let extensions = ["permessage-deflate; client_max_window_bits", "x-mux"];
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce")
+        .protocols(&protocols)
+        .extensions(&extensions);
+    let bytes = head(
+        "HTTP/1.1 101 Whatever You Like",
+        &[
+            "upgrade: WEBSOCKET",
+            "connection: upgrade",
+            "sec-websocket-accept:s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+            "Sec-WebSocket-Protocol: superchat",
+            "Sec-WebSocket-Extensions: x-mux",
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=\"12\"",
+            "Set-Cookie: a=b",
+        ],
+    );
+    let mut parser = ResponseParser::new(Limits::default());
+    let Status::Complete(Response::Accepted(a)) = parser.parse(&bytes, &request).unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.protocol(), Some("superchat"));
+    let names: Vec<_> = a.extensions().map(|e| e.name()).collect();
+    assert_eq!(names, ["x-mux", "permessage-deflate"]);
+    let bits = a
+        .extensions()
+        .nth(1)
+        .unwrap()
+        .params()
+        .next()
+        .unwrap()
+        .value
+        .unwrap();
+    assert!(bits == "12");
+    assert_eq!(a.headers().get("set-cookie"), Some(&b"a=b"[..]));
+}
+
+#[test]
+fn rfc_4_1_any_reason_phrase_is_accepted() {
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    for line in [
+        "HTTP/1.1 101",
+        "HTTP/1.1 101 ",
+        "HTTP/1.1 101 OK",
+        "HTTP/1.1 101 Web Socket Protocol Handshake",
+        "HTTP/1.1 101 Schalte \u{fc}m",
+    ] {
+        let bytes = head(
+            line,
+            &["Upgrade: websocket", "Connection: Upgrade", ACCEPT_LINE],
+        );
+        assert_eq!(client_result(&request, &bytes), Ok(None), "{line}");
+    }
+}
+
+#[test]
+fn rfc_4_1_step_1_non_101_is_a_rejection_not_an_error() {
+    let request = ClientRequest::new("server.example.com", "/chat", [3; 16]);
+    let cases = [
+        (
+            "HTTP/1.1 401 Unauthorized",
+            "WWW-Authenticate",
+            "Basic realm=\"chat\"",
+        ),
+        ("HTTP/1.1 403 Forbidden", "X-Reason", "origin"),
+        (
+            "HTTP/1.1 302 Found",
+            "Location",
+            "https://login.example.com/?next=/chat",
+        ),
+        ("HTTP/1.0 404 Not Found", "Server", "old"),
+        (
+            "HTTP/1.1 426 Upgrade Required",
+            "Sec-WebSocket-Version",
+            "13",
+        ),
+    ];
+    for (line, name, value) in cases {
+        let field = format!("{name}: {value}");
+        let mut bytes = head(line, &[&field, "Content-Length: 4"]);
+        let head_len = bytes.len();
+        bytes.extend_from_slice(b"body");
+        let mut parser = ResponseParser::new(Limits::default());
+        let Status::Complete(Response::Rejected(r)) = parser.parse(&bytes, &request).unwrap()
+        else {
+            panic!("{line}")
+        };
+        assert_eq!(r.status().to_string(), line[9..12]);
+        assert_eq!(r.reason(), &line.as_bytes()[13..]);
+        assert_eq!(r.header(name), Some(value.as_bytes()));
+        assert_eq!(r.head_len(), head_len);
+        assert_eq!(&bytes[r.head_len()..], b"body");
+        assert_eq!(Response::Rejected(r).headers().len(), 2);
+    }
+}
+
+#[test]
+fn response_split_across_reads_with_frames_behind_it() {
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let mut bytes = RFC_1_3_RESPONSE.to_vec();
+    let frames = b"\x81\x05Hello\x89\x00";
+    bytes.extend_from_slice(frames);
+    for split in 0..bytes.len() {
+        let mut parser = ResponseParser::new(Limits::default());
+        let first = parser.parse(&bytes[..split], &request).unwrap();
+        if split < RFC_1_3_RESPONSE.len() {
+            assert!(first.is_partial(), "split at {split}");
+        }
+        let Status::Complete(response) = parser.parse(&bytes, &request).unwrap() else {
+            panic!("split at {split}")
+        };
+        assert!(matches!(response, Response::Accepted(_)));
+        assert_eq!(&bytes[response.head_len()..], frames, "split at {split}");
+    }
+}
+
+#[test]
+fn request_split_at_every_point_gives_the_same_parse() {
+    let bytes = stock_info(": ");
+    let mut whole = RequestParser::new(Limits::default());
+    let expected = parsed(&mut whole, &bytes);
+    for split in 0..bytes.len() {
+        let mut parser = RequestParser::new(Limits::default());
+        assert!(
+            parser.parse(&bytes[..split]).unwrap().is_partial(),
+            "split at {split}"
+        );
+        assert_eq!(parsed(&mut parser, &bytes), expected, "split at {split}");
+    }
+}
+
+#[test]
+fn response_limits_apply() {
+    let request = ClientRequest::new("a", "/", [0; 16]);
+    let mut bytes = b"HTTP/1.1 101 Switching Protocols\r\nX: ".to_vec();
+    bytes.resize(1 << 20, b'x');
+    let mut parser = ResponseParser::new(Limits::default());
+    assert_eq!(
+        parser.parse(&bytes, &request).unwrap_err(),
+        ResponseError::Head(HeadError::TooLarge { limit: 8192 })
+    );
+    let many: Vec<String> = (0..65).map(|i| format!("X-{i}: 1")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(
+        client_result(&request, &respond(&many)),
+        Err(ResponseError::Head(HeadError::TooManyHeaders { limit: 64 }))
+    );
+}
