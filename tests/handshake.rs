@@ -1423,6 +1423,7 @@ fn client_request_refuses_invalid_parts() {
     assert!(out.iter().all(|&b| b == 0x11));
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn random_keys_differ() {
     assert_ne!(WebSocketKey::random(), WebSocketKey::random());
