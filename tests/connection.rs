@@ -626,3 +626,82 @@ proptest! {
         prop_assert_eq!(&whole, &random);
     }
 }
+
+// RFC 7692 §6: the per-message compressed bit, once permessage-deflate is negotiated.
+
+fn compressing() -> Config {
+    Config::default().compressed_messages(true)
+}
+
+#[test]
+fn rfc7692_6_rsv1_on_first_frame_marks_the_message_compressed() {
+    let bytes = [
+        client_frame(0x41, &[0xFF, 0x00]),
+        client_frame(0x80, &[0xC0]),
+    ]
+    .concat();
+    let mut conn = Connection::server(compressing());
+    let mut input = bytes.clone();
+    let mut flags = Vec::new();
+    let mut at = 0;
+    while at < input.len() {
+        let read = conn
+            .read(&mut input[at..])
+            .expect("compressed text is not UTF-8 checked");
+        if let Some(Event::Data { compressed, .. }) = read.event {
+            flags.push(compressed);
+        }
+        at += read.consumed;
+    }
+    assert_eq!(flags, [true, true]);
+}
+
+#[test]
+fn rfc7692_6_1_rsv1_on_a_continuation_fails_with_1002() {
+    let bytes = [client_frame(0x41, b"a"), client_frame(0xC0, b"b")].concat();
+    assert_fails_with(
+        &bytes,
+        compressing(),
+        ProtocolError::ReservedBits(0b100),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn rfc7692_6_1_rsv1_on_a_control_frame_fails_with_1002() {
+    assert_fails_with(
+        &client_frame(0xC9, b""),
+        compressing(),
+        ProtocolError::ReservedBits(0b100),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn rfc7692_rsv2_and_rsv3_stay_reserved_with_compression() {
+    assert_fails_with(
+        &client_frame(0xA1, b""),
+        compressing(),
+        ProtocolError::ReservedBits(0b010),
+        CloseCode::PROTOCOL_ERROR,
+    );
+}
+
+#[test]
+fn rfc7692_6_compressed_send_sets_rsv1_on_the_first_fragment_only() {
+    let mut conn = Connection::server(compressing());
+    let mut out = [0u8; 16];
+    let n = conn
+        .send_compressed_fragment(MessageKind::Text, b"ab", false, &mut out)
+        .unwrap();
+    assert_eq!(out[..n], [0x41, 0x02, b'a', b'b']);
+    let n = conn
+        .send_compressed_fragment(MessageKind::Text, b"c", true, &mut out)
+        .unwrap();
+    assert_eq!(out[..n], [0x80, 0x01, b'c']);
+    let mut plain = Connection::server(Config::default());
+    assert_eq!(
+        plain.send_compressed_fragment(MessageKind::Binary, b"x", true, &mut out),
+        Err(SendError::CompressionNotNegotiated)
+    );
+}

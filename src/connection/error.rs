@@ -92,4 +92,7 @@ pub enum SendError {
     /// A new message started before the previous fragmented one was finished (§5.4).
     #[error("a fragmented message is still being sent")]
     MessageInProgress,
+    /// A compressed message on a connection that did not negotiate compression.
+    #[error("compression was not negotiated")]
+    CompressionNotNegotiated,
 }

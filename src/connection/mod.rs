@@ -76,9 +76,11 @@ pub struct Config {
     /// Queue a Pong for every Ping received (default true). Off, the caller answers
     /// [`Event::Ping`] itself.
     pub auto_pong: bool,
-    /// RSV bits a negotiated extension defines, as the header's bit positions
-    /// (0x40 = RSV1); others fail the connection (default none).
-    pub allowed_rsv: u8,
+    /// RSV1 on a message's first frame marks it compressed, as permessage-deflate
+    /// defines once negotiated (RFC 7692 §6; default false). Compressed text is not
+    /// checked for UTF-8 here: the extension checks what it inflates. RSV1 anywhere
+    /// else, and RSV2/RSV3 always, fail the connection.
+    pub compressed_messages: bool,
 }
 
 impl Default for Config {
@@ -88,7 +90,7 @@ impl Default for Config {
             max_frame_size: 1 << 20,
             max_fragments: 4096,
             auto_pong: true,
-            allowed_rsv: 0,
+            compressed_messages: false,
         }
     }
 }
@@ -112,6 +114,12 @@ impl Config {
     /// Sets [`Config::max_fragments`].
     pub const fn max_fragments(mut self, fragments: u32) -> Self {
         self.max_fragments = fragments;
+        self
+    }
+
+    /// Sets [`Config::compressed_messages`].
+    pub const fn compressed_messages(mut self, on: bool) -> Self {
+        self.compressed_messages = on;
         self
     }
 
@@ -154,6 +162,9 @@ pub enum Event<'a> {
         frame_finished: bool,
         /// The last piece of the message.
         message_finished: bool,
+        /// The message is compressed (RSV1 on its first frame, RFC 7692 §6): the payload
+        /// is deflate data for the negotiated extension to inflate.
+        compressed: bool,
     },
     /// A Ping with its application data. With `auto_pong` a Pong is already queued.
     Ping(&'a [u8]),
@@ -187,6 +198,15 @@ struct FrameInProgress {
     mask: u32,
     masked: bool,
     fin: bool,
+}
+
+/// An incoming message whose last frame has not arrived.
+#[derive(Debug, Clone, Copy)]
+struct MessageInProgress {
+    kind: MessageKind,
+    compressed: bool,
+    len: u64,
+    frames: u32,
 }
 
 /// A control frame payload held until the caller drains it.
@@ -262,8 +282,8 @@ pub struct Connection<K = NoMasking> {
     state: CloseState,
     failed: bool,
     frame: Option<FrameInProgress>,
-    /// Kind, length so far and frame count of the incoming message, if one is open.
-    message: Option<(MessageKind, u64, u32)>,
+    /// The incoming message, if one is open.
+    message: Option<MessageInProgress>,
     utf8: Utf8Validator,
     /// Kind of the outgoing fragmented message, if one is open.
     sending: Option<MessageKind>,
@@ -351,8 +371,8 @@ impl<K: MaskKeySource> Connection<K> {
                 event: None,
             });
         }
-        if let (Some(frame), Some((kind, _, _))) = (self.frame, self.message) {
-            return self.continue_frame(kind, frame, input, 0);
+        if let (Some(frame), Some(message)) = (self.frame, self.message) {
+            return self.continue_frame(message.kind, message.compressed, frame, input, 0);
         }
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
@@ -370,12 +390,13 @@ impl<K: MaskKeySource> Connection<K> {
         if header.opcode.is_control() {
             return self.control_frame(header, header_len, input);
         }
-        let kind = match self.start_data_frame(&header) {
-            Ok(kind) => kind,
+        let message = match self.start_data_frame(&header) {
+            Ok(message) => message,
             Err(e) => return Err(self.fail(e)),
         };
         self.continue_frame(
-            kind,
+            message.kind,
+            message.compressed,
             FrameInProgress {
                 remaining: header.payload_len,
                 mask: header.mask.map_or(0, u32::from_le_bytes),
@@ -407,41 +428,56 @@ impl<K: MaskKeySource> Connection<K> {
             (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
             _ => {}
         }
-        let rsv = (header.rsv1 as u8) << 6 | (header.rsv2 as u8) << 5 | (header.rsv3 as u8) << 4;
-        if rsv & !self.config.allowed_rsv != 0 {
-            return Err(ProtocolError::ReservedBits(rsv >> 4));
+        // RFC 7692 §6.1: the compressed bit only on the first frame of a data message.
+        let rsv1_allowed = self.config.compressed_messages
+            && matches!(header.opcode, Opcode::Text | Opcode::Binary);
+        if (header.rsv1 && !rsv1_allowed) || header.rsv2 || header.rsv3 {
+            let bits = (header.rsv1 as u8) << 2 | (header.rsv2 as u8) << 1 | header.rsv3 as u8;
+            return Err(ProtocolError::ReservedBits(bits));
         }
         Ok(())
     }
 
     /// Applies the fragmentation rules and the limits to a new data frame (§5.4).
     #[inline]
-    fn start_data_frame(&mut self, header: &FrameHeader) -> Result<MessageKind, ProtocolError> {
+    fn start_data_frame(
+        &mut self,
+        header: &FrameHeader,
+    ) -> Result<MessageInProgress, ProtocolError> {
         if header.payload_len > self.config.max_frame_size {
             return Err(ProtocolError::MessageTooBig {
                 limit: self.config.max_frame_size,
             });
         }
-        let (kind, len, frames) = match (header.opcode, self.message) {
-            (Opcode::Continuation, Some((kind, len, frames))) => (kind, len, frames),
+        let mut message = match (header.opcode, self.message) {
+            (Opcode::Continuation, Some(message)) => message,
             (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
             (_, Some(_)) => return Err(ProtocolError::MessageInterrupted),
-            (Opcode::Text, None) => (MessageKind::Text, 0, 0),
-            (_, None) => (MessageKind::Binary, 0, 0),
+            (opcode, None) => MessageInProgress {
+                kind: if opcode == Opcode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                },
+                compressed: header.rsv1,
+                len: 0,
+                frames: 0,
+            },
         };
-        let len = len + header.payload_len;
-        if len > self.config.max_message_size {
+        message.len += header.payload_len;
+        if message.len > self.config.max_message_size {
             return Err(ProtocolError::MessageTooBig {
                 limit: self.config.max_message_size,
             });
         }
-        if frames >= self.config.max_fragments {
+        if message.frames >= self.config.max_fragments {
             return Err(ProtocolError::TooManyFragments {
                 limit: self.config.max_fragments,
             });
         }
-        self.message = Some((kind, len, frames + 1));
-        Ok(kind)
+        message.frames += 1;
+        self.message = Some(message);
+        Ok(message)
     }
 
     /// Delivers what is in `input[start..]` of the frame in progress.
@@ -449,6 +485,7 @@ impl<K: MaskKeySource> Connection<K> {
     fn continue_frame<'b>(
         &mut self,
         kind: MessageKind,
+        compressed: bool,
         mut frame: FrameInProgress,
         input: &'b mut [u8],
         start: usize,
@@ -472,7 +509,7 @@ impl<K: MaskKeySource> Connection<K> {
             mask_with_word(payload, frame.mask);
         }
         let message_finished = frame_finished && frame.fin;
-        if kind == MessageKind::Text {
+        if kind == MessageKind::Text && !compressed {
             let valid =
                 self.utf8.feed(payload).is_ok() && (!message_finished || self.utf8.is_complete());
             if !valid {
@@ -496,6 +533,7 @@ impl<K: MaskKeySource> Connection<K> {
                 payload,
                 frame_finished,
                 message_finished,
+                compressed,
             }),
         })
     }
@@ -592,7 +630,13 @@ impl<K: MaskKeySource> Connection<K> {
     pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
         let mut written = 0;
         if let Some(pong) = self.pending_pong {
-            match self.encode_frame(Opcode::Pong, true, pong.as_slice(), &mut out[written..]) {
+            match self.encode_frame(
+                Opcode::Pong,
+                true,
+                false,
+                pong.as_slice(),
+                &mut out[written..],
+            ) {
                 Ok(n) => {
                     written += n;
                     self.pending_pong = None;
@@ -601,7 +645,13 @@ impl<K: MaskKeySource> Connection<K> {
             }
         }
         if let Some(close) = self.pending_close {
-            match self.encode_frame(Opcode::Close, true, close.as_slice(), &mut out[written..]) {
+            match self.encode_frame(
+                Opcode::Close,
+                true,
+                false,
+                close.as_slice(),
+                &mut out[written..],
+            ) {
                 Ok(n) => {
                     written += n;
                     self.pending_close = None;
@@ -647,15 +697,42 @@ impl<K: MaskKeySource> Connection<K> {
         last: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
+        self.send_data(kind, payload, last, false, out)
+    }
+
+    /// Like [`send_fragment`](Connection::send_fragment), for a message whose payload
+    /// an extension compressed: its first frame carries RSV1 (RFC 7692 §6). Needs
+    /// [`Config::compressed_messages`].
+    pub fn send_compressed_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if !self.config.compressed_messages {
+            return Err(SendError::CompressionNotNegotiated);
+        }
+        self.send_data(kind, payload, last, true, out)
+    }
+
+    fn send_data(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        compressed: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
         if self.state != CloseState::Open || self.pending_close.is_some() {
             return Err(SendError::Closing);
         }
-        let opcode = match self.sending {
-            None => kind.opcode(),
-            Some(open) if open == kind => Opcode::Continuation,
+        let (opcode, rsv1) = match self.sending {
+            None => (kind.opcode(), compressed),
+            Some(open) if open == kind => (Opcode::Continuation, false),
             Some(_) => return Err(SendError::MessageInProgress),
         };
-        let n = self.encode_frame(opcode, last, payload, out)?;
+        let n = self.encode_frame(opcode, last, rsv1, payload, out)?;
         self.sending = if last { None } else { Some(kind) };
         Ok(n)
     }
@@ -724,7 +801,7 @@ impl<K: MaskKeySource> Connection<K> {
         if self.state != CloseState::Open || self.pending_close.is_some() {
             return Err(SendError::Closing);
         }
-        Ok(self.encode_frame(opcode, true, payload, out)?)
+        Ok(self.encode_frame(opcode, true, false, payload, out)?)
     }
 
     /// Starts the closing handshake (§7.1.2): encodes a Close with `code` and `reason`.
@@ -742,7 +819,7 @@ impl<K: MaskKeySource> Connection<K> {
         }
         let mut body = [0u8; 2 + MAX_CLOSE_REASON];
         let len = close.encode(&mut body)?;
-        let n = self.encode_frame(Opcode::Close, true, &body[..len], out)?;
+        let n = self.encode_frame(Opcode::Close, true, false, &body[..len], out)?;
         self.pending_pong = None;
         self.move_close_state(CloseInput::SendClose);
         Ok(n)
@@ -754,11 +831,13 @@ impl<K: MaskKeySource> Connection<K> {
         &mut self,
         opcode: Opcode,
         fin: bool,
+        rsv1: bool,
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, InsufficientSize> {
         let mut header = FrameHeader::new(opcode, payload.len() as u64);
         header.fin = fin;
+        header.rsv1 = rsv1;
         if self.role == Role::Client {
             header.mask = Some([0; 4]);
         }
