@@ -705,3 +705,18 @@ fn rfc7692_6_compressed_send_sets_rsv1_on_the_first_fragment_only() {
         Err(SendError::CompressionNotNegotiated)
     );
 }
+
+#[test]
+fn message_reader_refuses_compressed_messages_it_cannot_inflate() {
+    use rfc6455::connection::MessageReader;
+    let mut conn = Connection::server(compressing());
+    let mut reader = MessageReader::new();
+    let mut bytes = client_frame(0xC1, &[0xF2, 0x48, 0xCD]);
+    assert_eq!(
+        reader
+            .read(&mut conn, &mut bytes)
+            .map(|(n, m)| (n, m.is_some())),
+        Err(ProtocolError::Extension)
+    );
+    assert_eq!(close_code_of(&drain(&mut conn)), Some(1007));
+}

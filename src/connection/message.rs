@@ -76,6 +76,11 @@ impl MessageReader {
 
     /// One step: reads one event from `input` through `conn` and returns how many bytes
     /// were consumed and, if it completed one, the message.
+    ///
+    /// This reader does not inflate: a compressed message (possible only with
+    /// [`Config::compressed_messages`](super::Config::compressed_messages)) fails the
+    /// connection with [`ProtocolError::Extension`]; the permessage-deflate layer reads
+    /// those.
     pub fn read<'a, K: MaskKeySource>(
         &'a mut self,
         conn: &mut Connection<K>,
@@ -97,6 +102,13 @@ impl MessageReader {
             Some(Event::Ping(p)) => Some(Message::Ping(p)),
             Some(Event::Pong(p)) => Some(Message::Pong(p)),
             Some(Event::Close { code, reason }) => Some(Message::Close { code, reason }),
+            Some(Event::Data {
+                compressed: true, ..
+            }) => {
+                // Inflating is the extension's job; this reader never sees plain text in it.
+                self.buf = Vec::new();
+                return Err(conn.fail(ProtocolError::Extension));
+            }
             Some(Event::Data {
                 kind,
                 payload,
