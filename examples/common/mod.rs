@@ -153,8 +153,23 @@ impl<K: MaskKeySource> WebSocket<K> {
         })
     }
 
+    /// Closes the transport without losing our Close frame: a socket closed with unread
+    /// bytes makes the kernel send RST, which can discard the frame before the peer reads
+    /// it. So: half-close, drain what the peer still sends for a bounded moment, then let
+    /// the drop close the rest.
     fn shutdown(&mut self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        let _ = self
+            .stream
+            .set_read_timeout(Some(Duration::from_millis(250)));
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        let mut sink = [0u8; 16 * 1024];
+        while std::time::Instant::now() < deadline {
+            match self.stream.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
         self.closed = true;
     }
 
