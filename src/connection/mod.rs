@@ -372,7 +372,7 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         if let (Some(frame), Some(message)) = (self.frame, self.message) {
-            return self.continue_frame(message.kind, message.compressed, frame, input, 0);
+            return self.continue_frame(message, frame, input, 0);
         }
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
@@ -395,8 +395,7 @@ impl<K: MaskKeySource> Connection<K> {
             Err(e) => return Err(self.fail(e)),
         };
         self.continue_frame(
-            message.kind,
-            message.compressed,
+            message,
             FrameInProgress {
                 remaining: header.payload_len,
                 mask: header.mask.map_or(0, u32::from_le_bytes),
@@ -438,7 +437,8 @@ impl<K: MaskKeySource> Connection<K> {
         Ok(())
     }
 
-    /// Applies the fragmentation rules and the limits to a new data frame (§5.4).
+    /// Applies the fragmentation rules and the limits to a new data frame (§5.4), and
+    /// returns the message it belongs to, updated; `continue_frame` stores it.
     #[inline]
     fn start_data_frame(
         &mut self,
@@ -476,16 +476,15 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         message.frames += 1;
-        self.message = Some(message);
         Ok(message)
     }
 
     /// Delivers what is in `input[start..]` of the frame in progress.
-    #[inline]
+    // Inlined into `read`: a call here costs more than the rest of a small frame's work.
+    #[inline(always)]
     fn continue_frame<'b>(
         &mut self,
-        kind: MessageKind,
-        compressed: bool,
+        message: MessageInProgress,
         mut frame: FrameInProgress,
         input: &'b mut [u8],
         start: usize,
@@ -499,6 +498,7 @@ impl<K: MaskKeySource> Connection<K> {
         let frame_finished = take as u64 == frame.remaining;
         if take == 0 && !frame_finished {
             self.frame = Some(frame);
+            self.message = Some(message);
             return Ok(Read {
                 consumed: start,
                 event: None,
@@ -509,6 +509,9 @@ impl<K: MaskKeySource> Connection<K> {
             mask_with_word(payload, frame.mask);
         }
         let message_finished = frame_finished && frame.fin;
+        let MessageInProgress {
+            kind, compressed, ..
+        } = message;
         if kind == MessageKind::Text && !compressed {
             let valid =
                 self.utf8.feed(payload).is_ok() && (!message_finished || self.utf8.is_complete());
@@ -516,11 +519,14 @@ impl<K: MaskKeySource> Connection<K> {
                 return Err(self.fail(ProtocolError::InvalidUtf8));
             }
         }
+        // A message that ends in the frame it began in never touches `self.message`.
+        self.message = if message_finished {
+            None
+        } else {
+            Some(message)
+        };
         if frame_finished {
             self.frame = None;
-            if message_finished {
-                self.message = None;
-            }
         } else {
             frame.remaining -= take as u64;
             frame.mask = rotate_key(frame.mask, take);
