@@ -1,0 +1,304 @@
+//! W1–W5 of `benches/decode.rs`, decoded server-side by rfc6455 and its peers from the
+//! same bytes in one run, next to the u64-walk and memcpy baselines.
+//!
+//! Every implementation gets a fresh copy of the masked input per iteration, made outside
+//! the timed section, so all of them start from the same cache state. The sans-IO
+//! decoders unmask that copy in place; the stream-based ones read it through an
+//! in-memory stream (`MemStream`) and so pay for copying it into their own buffers,
+//! which is what they would pay reading from a socket.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use rfc6455::connection::{Config, Connection, Event, MessageKind};
+use std::future::Future;
+use std::hint::black_box;
+use std::io;
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll, Waker};
+
+struct Workload {
+    name: &'static str,
+    input: Vec<u8>,
+    messages: u64,
+    frames: u64,
+    payload_bytes: u64,
+}
+
+// The generator below is a copy of the one in benches/decode.rs, so that both benches
+// see byte-identical inputs.
+
+fn keys() -> impl FnMut() -> [u8; 4] {
+    let mut state = 0x9E37_79B9u32;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state.to_le_bytes()
+    }
+}
+
+fn encode_messages(kind: MessageKind, payload: &[u8], messages: usize, fragments: usize) -> Vec<u8> {
+    let mut client = Connection::client(Config::default(), keys());
+    let piece = payload.len() / fragments;
+    let mut out = vec![0u8; (payload.len() + 14 * fragments) * messages];
+    let mut at = 0;
+    for _ in 0..messages {
+        for (i, chunk) in payload.chunks(piece).enumerate() {
+            at += client
+                .send_fragment(kind, chunk, i + 1 == fragments, &mut out[at..])
+                .unwrap();
+        }
+    }
+    out.truncate(at);
+    out
+}
+
+fn mixed_text(len: usize) -> Vec<u8> {
+    let pattern = "The quick brown fox é ü ß Ωμέγα 中文字符 日本語 🎉🚀 jumps; ";
+    let mut s = String::new();
+    while s.len() < len {
+        s.push_str(pattern);
+    }
+    let mut cut = len;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut bytes = s.as_bytes()[..cut].to_vec();
+    bytes.resize(len, b' ');
+    bytes
+}
+
+fn workloads() -> Vec<Workload> {
+    let binary = |len: usize| vec![0xA5u8; len];
+    let mut w = Vec::new();
+    let mut add = |name, kind, payload: Vec<u8>, messages: usize, fragments: usize| {
+        let input = encode_messages(kind, &payload, messages, fragments);
+        w.push(Workload {
+            name,
+            input,
+            messages: messages as u64,
+            frames: (messages * fragments) as u64,
+            payload_bytes: (payload.len() * messages) as u64,
+        });
+    };
+    add("W1_1M_x_16B_binary", MessageKind::Binary, binary(16), 1_000_000, 1);
+    add("W2_100k_x_1KiB_binary", MessageKind::Binary, binary(1024), 100_000, 1);
+    // Scaled like benches/decode.rs: 100 × 1 MiB rather than the 1,000, and 1,000
+    // fragmented messages rather than 10,000, to keep the per-iteration copies small.
+    add("W3_100_x_1MiB_binary", MessageKind::Binary, binary(1 << 20), 100, 1);
+    add("W4_100k_x_1KiB_text", MessageKind::Text, mixed_text(1024), 100_000, 1);
+    add("W5_1k_x_16x4KiB_fragments", MessageKind::Binary, binary(16 * 4096), 1_000, 16);
+    w
+}
+
+/// Largest message in any workload is 1 MiB; every implementation gets room above that.
+const MAX_MESSAGE: usize = 1 << 21;
+
+fn rfc6455(buf: &mut [u8]) -> u64 {
+    let mut conn = Connection::server(Config::default().max_message_size(MAX_MESSAGE as u64));
+    let mut at = 0;
+    let mut total = 0u64;
+    while at < buf.len() {
+        let read = conn.read(&mut buf[at..]).expect("valid input");
+        if let Some(Event::Data { payload, .. }) = read.event {
+            total += payload.len() as u64;
+        }
+        at += read.consumed;
+    }
+    total
+}
+
+/// websocket-sans-io is a frame-level push parser: no UTF-8 validation, no reassembly, no
+/// protocol checks beyond the header layout.
+fn websocket_sans_io(buf: &mut [u8]) -> u64 {
+    use websocket_sans_io::{WebsocketFrameDecoder, WebsocketFrameEvent};
+    let mut decoder = WebsocketFrameDecoder::new();
+    let mut at = 0;
+    let mut total = 0u64;
+    while at < buf.len() {
+        let r = decoder.add_data(&mut buf[at..]).expect("infallible with large_frames");
+        if let Some(WebsocketFrameEvent::PayloadChunk { .. }) = r.event {
+            black_box(&buf[at..at + r.consumed_bytes]);
+            total += r.consumed_bytes as u64;
+        }
+        at += r.consumed_bytes;
+    }
+    total
+}
+
+/// tungstenite reassembles whole messages into owned buffers and validates text; it reads
+/// until the expected number of messages, since the end of the stream without a close
+/// frame is an error for it.
+fn tungstenite(buf: &mut [u8], messages: u64) -> u64 {
+    use tungstenite::protocol::{Role, WebSocket, WebSocketConfig};
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let mut ws = WebSocket::from_raw_socket(MemStream::new(buf), Role::Server, Some(config));
+    let mut total = 0u64;
+    for _ in 0..messages {
+        let message = ws.read().expect("valid input");
+        total += message.len() as u64;
+        black_box(message);
+    }
+    total
+}
+
+/// fastwebsockets' frame-level `WebSocket` (no `FragmentCollector`, to match rfc6455's
+/// frame-level read); it validates unfragmented text frames, copies payloads into its own
+/// buffer, and is async, driven here by polling once per frame since `MemStream` is never
+/// pending.
+fn fastwebsockets(buf: &mut [u8], frames: u64) -> u64 {
+    use fastwebsockets::{Role, WebSocket};
+    let mut ws = WebSocket::after_handshake(MemStream::new(buf), Role::Server);
+    ws.set_max_message_size(MAX_MESSAGE);
+    let mut total = 0u64;
+    for _ in 0..frames {
+        let frame = ready(ws.read_frame()).expect("valid input");
+        total += frame.payload.len() as u64;
+        black_box(&frame.payload[..]);
+    }
+    total
+}
+
+fn ready<F: Future>(f: F) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(f).poll(&mut cx) {
+        Poll::Ready(out) => out,
+        Poll::Pending => unreachable!("MemStream never blocks"),
+    }
+}
+
+/// Same u64-word unmask walk as benches/decode.rs.
+fn u64_walk(buf: &mut [u8]) -> u64 {
+    let mut at = 0;
+    let mut total = 0u64;
+    while at < buf.len() {
+        let len7 = (buf[at + 1] & 0x7F) as usize;
+        let (len, mut head) = match len7 {
+            126 => (u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize, 4),
+            127 => (
+                u64::from_be_bytes(buf[at + 2..at + 10].try_into().unwrap()) as usize,
+                10,
+            ),
+            n => (n, 2),
+        };
+        let key: [u8; 4] = buf[at + head..at + head + 4].try_into().unwrap();
+        head += 4;
+        let payload = &mut buf[at + head..at + head + len];
+        let word = u64::from_ne_bytes([
+            key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+        ]);
+        let mut chunks = payload.chunks_exact_mut(8);
+        for c in &mut chunks {
+            let v = u64::from_ne_bytes(c.try_into().unwrap()) ^ word;
+            c.copy_from_slice(&v.to_ne_bytes());
+        }
+        for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
+            *b ^= key[i & 3];
+        }
+        total += len as u64;
+        at += head + len;
+    }
+    total
+}
+
+/// A socket stand-in over the input: reads hand out as much as asked, writes (pongs,
+/// close replies) vanish.
+struct MemStream<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> MemStream<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Self { data }
+    }
+}
+
+impl io::Read for MemStream<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(&mut self.data, out)
+    }
+}
+
+impl io::Write for MemStream<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl tokio::io::AsyncRead for MemStream<'_> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        out: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = out.remaining().min(self.data.len());
+        out.put_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for MemStream<'_> {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(b.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn compare(c: &mut Criterion) {
+    for w in workloads() {
+        let (messages, frames) = (w.messages, w.frames);
+        let decoders: [(&str, Box<dyn Fn(&mut [u8]) -> u64>); 5] = [
+            ("u64_walk", Box::new(u64_walk)),
+            ("rfc6455", Box::new(rfc6455)),
+            ("websocket-sans-io", Box::new(websocket_sans_io)),
+            ("tungstenite", Box::new(move |b| tungstenite(b, messages))),
+            ("fastwebsockets", Box::new(move |b| fastwebsockets(b, frames))),
+        ];
+        // A decoder that silently skipped frames would look fast; check each one sees every
+        // payload byte, and that the unmasked bytes agree with the baseline's.
+        let mut reference = w.input.clone();
+        u64_walk(&mut reference);
+        for (name, decode) in &decoders {
+            let mut buf = w.input.clone();
+            assert_eq!(decode(&mut buf), w.payload_bytes, "{name} on {}", w.name);
+            if matches!(*name, "rfc6455" | "websocket-sans-io") {
+                assert!(buf == reference, "{name} unmasked differently on {}", w.name);
+            }
+        }
+
+        let mut group = c.benchmark_group(w.name);
+        group.sample_size(10);
+        group.throughput(if w.payload_bytes / w.frames <= 16 {
+            Throughput::Elements(w.frames)
+        } else {
+            Throughput::Bytes(w.payload_bytes)
+        });
+        let mut sink = vec![0u8; w.input.len()];
+        group.bench_function("memcpy", |b| {
+            b.iter(|| sink.copy_from_slice(black_box(&w.input)))
+        });
+        for (name, decode) in &decoders {
+            group.bench_function(*name, |b| {
+                b.iter_batched_ref(
+                    || w.input.clone(),
+                    |buf| decode(black_box(buf)),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, compare);
+criterion_main!(benches);
