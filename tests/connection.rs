@@ -706,6 +706,7 @@ fn rfc7692_6_compressed_send_sets_rsv1_on_the_first_fragment_only() {
     );
 }
 
+#[cfg(feature = "alloc")]
 #[test]
 fn message_reader_refuses_compressed_messages_it_cannot_inflate() {
     use rfc6455::connection::MessageReader;
