@@ -9,7 +9,8 @@
 # gate passes only when every case is OK in both roles (the three cases that are INFORMATIONAL
 # by the suite's design excepted).
 #
-# Env: AUTOBAHN_DEFLATE=1          also run sections 12-13 (permessage-deflate)
+# Env: AUTOBAHN_DEFLATE=1          also run sections 12-13 (permessage-deflate), with the
+#                                  examples built with --features deflate
 #      AUTOBAHN_OUTDIR             report directory (default: <cargo target dir>/autobahn)
 #      AUTOBAHN_SERVER_PORT        default 9001; AUTOBAHN_CLIENT_PORT default 9002
 #      AUTOBAHN_TIMEOUT            seconds for all the batches of all roles (default 570)
@@ -318,7 +319,9 @@ if [ "$ROLE" != server ]; then
 fi
 if [ "${#EXAMPLES[@]}" -gt 0 ]; then
   b0=$(date +%s)
-  timeout 900 cargo build --release "${EXAMPLES[@]}"
+  FEATURES=()
+  if [ "${AUTOBAHN_DEFLATE:-0}" = 1 ]; then FEATURES=(--features deflate); fi
+  timeout 900 cargo build --release "${FEATURES[@]}" "${EXAMPLES[@]}"
   echo "build: $(($(date +%s) - b0))s"
 fi
 

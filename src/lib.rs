@@ -9,6 +9,7 @@
 //! - [`connection`]: the state machine after the handshake (§5–§7): frames to events,
 //!   control frames, the closing handshake, limits.
 //! - [`frame`]: the stateless frame codec underneath (§5).
+//! - `extensions` (feature `deflate`): permessage-deflate compression (RFC 7692).
 //!
 //! Incomplete input is never an error: decoders answer [`Status::Partial`] (or consume
 //! nothing) until they have enough bytes. Encoders write into a caller's `&mut [u8]`; a
@@ -91,6 +92,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod connection;
+#[cfg(feature = "deflate")]
+pub mod extensions;
 pub mod frame;
 pub mod handshake;
 mod random;

@@ -6,7 +6,15 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rfc6455::connection::{Config, Connection, Message, MessageReader, NoMasking, SendError};
+#[cfg(feature = "deflate")]
+use rfc6455::connection::Role;
+use rfc6455::connection::{
+    Config, Connection, Message, MessageKind, MessageReader, NoMasking, ProtocolError, SendError,
+};
+#[cfg(feature = "deflate")]
+use rfc6455::extensions::deflate::{
+    DeflateConfig, DeflateMessageReader, DeflateParams, DeflateSender,
+};
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{
     AcceptResponse, ClientRequest, Limits, Request, RequestError, RequestParser, Response,
@@ -37,6 +45,9 @@ pub struct WebSocket<K: MaskKeySource> {
     end: usize,
     out: Vec<u8>,
     closed: bool,
+    /// permessage-deflate, when the handshake agreed on it.
+    #[cfg(feature = "deflate")]
+    deflate: Option<(DeflateMessageReader, DeflateSender)>,
 }
 
 impl<K: MaskKeySource> WebSocket<K> {
@@ -52,7 +63,30 @@ impl<K: MaskKeySource> WebSocket<K> {
             end: leftover.len(),
             out: Vec::with_capacity(1024),
             closed: false,
+            #[cfg(feature = "deflate")]
+            deflate: None,
         }
+    }
+
+    /// Switches to compressed messages with the agreed parameters.
+    #[cfg(feature = "deflate")]
+    fn with_deflate(mut self, params: Option<DeflateParams>, role: Role) -> Self {
+        self.deflate = params.map(|p| (DeflateMessageReader::new(), DeflateSender::new(&p, role)));
+        self
+    }
+
+    /// One read step through whichever reader is in use.
+    fn read_step(&mut self) -> Result<(usize, Option<Msg>), ProtocolError> {
+        let input = &mut self.buf[self.start..self.end];
+        #[cfg(feature = "deflate")]
+        if let Some((reader, _)) = &mut self.deflate {
+            return reader
+                .read(&mut self.conn, input)
+                .map(|(n, m)| (n, m.map(own)));
+        }
+        self.reader
+            .read(&mut self.conn, input)
+            .map(|(n, m)| (n, m.map(own)))
     }
 
     /// The next message, or `None` once the transport is closed. A read timeout on the
@@ -62,11 +96,8 @@ impl<K: MaskKeySource> WebSocket<K> {
             if self.closed {
                 return Ok(None);
             }
-            let result = self
-                .reader
-                .read(&mut self.conn, &mut self.buf[self.start..self.end]);
-            let (consumed, message) = match result {
-                Ok((consumed, message)) => (consumed, message.map(own)),
+            let (consumed, message) = match self.read_step() {
+                Ok(step) => step,
                 Err(e) => {
                     eprintln!("protocol error: {e} (closing with {})", e.close_code().0);
                     self.start = self.end;
@@ -139,11 +170,23 @@ impl<K: MaskKeySource> WebSocket<K> {
     }
 
     pub fn send_text(&mut self, text: &str) -> io::Result<()> {
-        self.send_with(text.len(), |c, out| c.send_text(text, out))
+        self.send_data(MessageKind::Text, text.as_bytes())
     }
 
     pub fn send_binary(&mut self, data: &[u8]) -> io::Result<()> {
-        self.send_with(data.len(), |c, out| c.send_binary(data, out))
+        self.send_data(MessageKind::Binary, data)
+    }
+
+    fn send_data(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
+        #[cfg(feature = "deflate")]
+        if let Some((_, sender)) = &mut self.deflate {
+            self.out.resize(sender.max_send_len(data.len()), 0);
+            let n = sender
+                .send(&mut self.conn, kind, data, &mut self.out)
+                .map_err(io::Error::other)?;
+            return self.stream.write_all(&self.out[..n]);
+        }
+        self.send_with(data.len(), |c, out| c.send_fragment(kind, data, true, out))
     }
 
     pub fn send_ping(&mut self, data: &[u8]) -> io::Result<()> {
@@ -249,7 +292,16 @@ pub fn accept_with(
     });
     match parsed {
         Ok(Some(request)) => {
+            #[cfg(feature = "deflate")]
+            let deflate = DeflateConfig::default().accept(request.extensions());
+            #[cfg(feature = "deflate")]
+            let answer = deflate.map(|p| p.response());
+            #[cfg(feature = "deflate")]
+            let answers: Vec<&str> = answer.iter().map(|a| a.as_str()).collect();
+            #[cfg(not(feature = "deflate"))]
+            let answers: Vec<&str> = Vec::new();
             let n = AcceptResponse::new(&request)
+                .extensions(&answers)
                 .encode(&mut out)
                 .map_err(io::Error::other)?;
             stream.write_all(&out[..n])?;
@@ -258,7 +310,11 @@ pub fn accept_with(
                 query: request.query().map(str::to_owned),
             };
             let leftover = &buf[request.head_len()..];
+            #[cfg(feature = "deflate")]
+            let config = config.compressed_messages(deflate.is_some());
             let ws = WebSocket::new(stream, Connection::server(config), leftover);
+            #[cfg(feature = "deflate")]
+            let ws = ws.with_deflate(deflate, Role::Server);
             Ok((ws, accepted))
         }
         Ok(None) => Err(io::ErrorKind::UnexpectedEof.into()),
@@ -315,7 +371,13 @@ pub fn connect(url: &str, config: Config) -> io::Result<WebSocket<OsRandom>> {
     let mut rng = OsRandom::new();
     let mut nonce = [0u8; 16];
     rng.fill(&mut nonce);
-    let request = ClientRequest::new(&url.host, &url.resource, nonce);
+    #[cfg(feature = "deflate")]
+    let offer = DeflateConfig::default().offer();
+    #[cfg(feature = "deflate")]
+    let offers = [offer.as_str()];
+    #[cfg(not(feature = "deflate"))]
+    let offers: [&str; 0] = [];
+    let request = ClientRequest::new(&url.host, &url.resource, nonce).extensions(&offers);
     let mut out = vec![0u8; 1024];
     let n = request.encode(&mut out).map_err(io::Error::other)?;
     stream.write_all(&out[..n])?;
@@ -338,8 +400,17 @@ pub fn connect(url: &str, config: Config) -> io::Result<WebSocket<OsRandom>> {
             Ok(Status::Complete(Response::Accepted(accepted))) => {
                 let leftover = buf[accepted.head_len()..len].to_vec();
                 stream.set_read_timeout(None)?;
+                #[cfg(feature = "deflate")]
+                let deflate = DeflateConfig::default()
+                    .check_response(accepted.extensions())
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                #[cfg(feature = "deflate")]
+                let config = config.compressed_messages(deflate.is_some());
                 let conn = Connection::client(config, rng);
-                return Ok(WebSocket::new(stream, conn, &leftover));
+                let ws = WebSocket::new(stream, conn, &leftover);
+                #[cfg(feature = "deflate")]
+                let ws = ws.with_deflate(deflate, Role::Client);
+                return Ok(ws);
             }
             Ok(Status::Complete(Response::Rejected(rejected))) => {
                 return Err(io::Error::new(

@@ -609,8 +609,9 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     /// Fails the connection (§7.1.7): queue a Close with the error's code, stop reading.
+    /// Extensions above the connection call it for messages they reject.
     #[cold]
-    fn fail(&mut self, error: ProtocolError) -> ProtocolError {
+    pub(crate) fn fail(&mut self, error: ProtocolError) -> ProtocolError {
         if self.state == CloseState::Open {
             let mut body = [0u8; 2];
             body.copy_from_slice(&error.close_code().0.to_be_bytes());

@@ -1,0 +1,598 @@
+//! permessage-deflate (RFC 7692): the §7.2.3 examples byte for byte, negotiation, the
+//! reader's failure modes, and a decompression bomb.
+#![cfg(feature = "deflate")]
+
+use rfc6455::connection::{
+    Config, Connection, Message, MessageKind, NoMasking, ProtocolError, Role,
+};
+use rfc6455::extensions::deflate::{
+    DeflateConfig, DeflateMessageReader, DeflateParams, DeflateSender, NegotiationError,
+};
+use rfc6455::frame::CloseCode;
+use rfc6455::handshake::{Limits, RequestParser};
+
+fn compressed_config() -> Config {
+    Config::default().compressed_messages(true)
+}
+
+fn client() -> Connection<impl rfc6455::MaskKeySource> {
+    Connection::client(compressed_config(), || [0x11, 0x22, 0x33, 0x44])
+}
+
+/// Reads every message in `wire` as a client would, one step at a time.
+fn read_all<K: rfc6455::MaskKeySource>(
+    reader: &mut DeflateMessageReader,
+    conn: &mut Connection<K>,
+    wire: &mut [u8],
+) -> Result<Vec<String>, ProtocolError> {
+    let mut texts = Vec::new();
+    let mut start = 0;
+    while start < wire.len() {
+        let (consumed, message) = reader.read(conn, &mut wire[start..])?;
+        match message {
+            Some(Message::Text(t)) => texts.push(t.to_owned()),
+            Some(Message::Binary(b)) => texts.push(format!("{b:?}")),
+            Some(other) => texts.push(format!("{other:?}")),
+            None => {}
+        }
+        assert!(
+            consumed > 0,
+            "stalled with {} bytes left",
+            wire.len() - start
+        );
+        start += consumed;
+    }
+    Ok(texts)
+}
+
+fn server_send(
+    sender: &mut DeflateSender,
+    server: &mut Connection<NoMasking>,
+    text: &str,
+) -> Vec<u8> {
+    let mut out = vec![0u8; sender.max_send_len(text.len())];
+    let n = sender
+        .send(server, MessageKind::Text, text.as_bytes(), &mut out)
+        .unwrap();
+    out.truncate(n);
+    out
+}
+
+#[test]
+fn rfc_7_2_3_1_hello_in_one_frame() {
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let wire = server_send(&mut sender, &mut server, "Hello");
+    assert_eq!(wire, [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+
+    let mut reader = DeflateMessageReader::new();
+    let mut wire = wire;
+    assert_eq!(
+        read_all(&mut reader, &mut client(), &mut wire).unwrap(),
+        ["Hello"]
+    );
+}
+
+#[test]
+fn rfc_7_2_3_1_hello_in_two_fragments() {
+    // The same compressed bytes split over two frames; RSV1 only on the first.
+    let mut wire = vec![
+        0x41, 0x03, 0xf2, 0x48, 0xcd, // RSV1, text, not FIN
+        0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00, // FIN continuation
+    ];
+    let mut reader = DeflateMessageReader::new();
+    assert_eq!(
+        read_all(&mut reader, &mut client(), &mut wire).unwrap(),
+        ["Hello"]
+    );
+}
+
+#[test]
+fn rfc_7_2_3_2_second_message_shares_the_context() {
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let first = server_send(&mut sender, &mut server, "Hello");
+    let second = server_send(&mut sender, &mut server, "Hello");
+    assert_eq!(second, [0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]);
+
+    let mut wire = [first, second].concat();
+    let mut reader = DeflateMessageReader::new();
+    let texts = read_all(&mut reader, &mut client(), &mut wire).unwrap();
+    assert_eq!(texts, ["Hello", "Hello"]);
+}
+
+#[test]
+fn no_context_takeover_compresses_each_message_alone() {
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&params, Role::Server);
+    let first = server_send(&mut sender, &mut server, "Hello");
+    let second = server_send(&mut sender, &mut server, "Hello");
+    assert_eq!(first[2..], second[2..]);
+    // A full flush replaces the sync flush; its stripped tail is the same 00 00 ff ff.
+    let mut wire = [first, second].concat();
+    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    assert_eq!(texts, ["Hello", "Hello"]);
+}
+
+#[test]
+fn rfc_7_2_3_3_stored_block_and_7_2_3_4_bfinal() {
+    // "Hello" in a DEFLATE block with no compression.
+    let mut stored = vec![
+        0xc1, 0x0b, 0x00, 0x05, 0x00, 0xfa, 0xff, 0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00,
+    ];
+    // "Hello" in a final block, then a second message in a fresh stream.
+    let mut bfinal = vec![0xc1, 0x08, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
+    bfinal.extend_from_slice(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    let mut reader = DeflateMessageReader::new();
+    let mut conn = client();
+    assert_eq!(
+        read_all(&mut reader, &mut conn, &mut stored).unwrap(),
+        ["Hello"]
+    );
+    let texts = read_all(&mut reader, &mut conn, &mut bfinal).unwrap();
+    assert_eq!(texts, ["Hello", "Hello"]);
+}
+
+#[test]
+fn empty_message_is_one_zero_byte() {
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut wire = server_send(&mut sender, &mut server, "");
+    assert_eq!(wire, [0xc1, 0x01, 0x00]);
+    assert_eq!(
+        read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap(),
+        [""]
+    );
+}
+
+#[test]
+fn uncompressed_messages_and_control_frames_pass_through() {
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut out = [0u8; 64];
+    let mut wire = Vec::new();
+    let n = server.send_text("plain", &mut out).unwrap();
+    wire.extend_from_slice(&out[..n]);
+    let n = server
+        .send_compressed_fragment(MessageKind::Text, &[0xf2, 0x48, 0xcd], false, &mut out)
+        .unwrap();
+    wire.extend_from_slice(&out[..n]);
+    let n = server.send_ping(b"hi", &mut out).unwrap();
+    wire.extend_from_slice(&out[..n]);
+    let n = server
+        .send_compressed_fragment(MessageKind::Text, &[0xc9, 0xc9, 0x07, 0x00], true, &mut out)
+        .unwrap();
+    wire.extend_from_slice(&out[..n]);
+    wire.extend_from_slice(&server_send(&mut sender, &mut server, "again"));
+    let n = server.send_binary(&[1, 2, 3], &mut out).unwrap();
+    wire.extend_from_slice(&out[..n]);
+
+    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    assert_eq!(
+        texts,
+        ["plain", "Ping([104, 105])", "Hello", "again", "[1, 2, 3]"]
+    );
+}
+
+fn json_message(n: usize) -> String {
+    let items: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id":{i},"symbol":"S{}","price":{}.{:02},"side":"buy"}}"#,
+                i % 17,
+                100 + i % 13,
+                i % 100
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(","))
+}
+
+#[test]
+fn large_message_trickled_in_small_reads_and_every_window_size() {
+    let text = json_message(3000); // ~150 KB
+    for bits in 8..=15u8 {
+        for no_context_takeover in [false, true] {
+            let params = DeflateParams {
+                client_max_window_bits: Some(bits),
+                client_no_context_takeover: no_context_takeover,
+                ..DeflateParams::default()
+            };
+            let mut client = client();
+            let mut sender = DeflateSender::new(&params, Role::Client);
+            let mut wire = Vec::new();
+            for _ in 0..2 {
+                let mut out = vec![0u8; sender.max_send_len(text.len())];
+                let n = sender
+                    .send(&mut client, MessageKind::Text, text.as_bytes(), &mut out)
+                    .unwrap();
+                assert!(
+                    n < text.len() / 2,
+                    "window {bits}: {n} bytes for {}",
+                    text.len()
+                );
+                wire.extend_from_slice(&out[..n]);
+            }
+            // A read buffer of 200 bytes that is refilled as it drains.
+            let mut server = Connection::server(compressed_config().max_message_size(1 << 20));
+            let mut reader = DeflateMessageReader::new();
+            let (mut buf, mut got, mut fed) = (Vec::new(), Vec::new(), 0);
+            while got.len() < 2 {
+                let take = (200 - buf.len()).min(wire.len() - fed);
+                buf.extend_from_slice(&wire[fed..fed + take]);
+                fed += take;
+                let (consumed, message) = reader.read(&mut server, &mut buf).unwrap();
+                if let Some(Message::Text(t)) = message {
+                    got.push(t == text);
+                }
+                buf.drain(..consumed);
+            }
+            assert_eq!(
+                got,
+                [true, true],
+                "window {bits}, no takeover {no_context_takeover}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bomb_fails_with_1009_without_allocating_past_the_limit() {
+    let limit: usize = 64 * 1024;
+    // 16 MiB of zeros deflate to a few KiB.
+    let zeros = vec![0u8; 16 << 20];
+    let mut client = client();
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut wire = vec![0u8; sender.max_send_len(zeros.len())];
+    let n = sender
+        .send(&mut client, MessageKind::Binary, &zeros, &mut wire)
+        .unwrap();
+    assert!(n < 32 * 1024, "{n}");
+    wire.truncate(n);
+    drop(zeros);
+
+    // Fed 64 bytes at a time: the buffer never holds more than the limit, and the
+    // message fails as soon as inflating passes it, long before its 16 MiB.
+    let mut server = Connection::server(compressed_config().max_message_size(limit as u64));
+    let mut reader = DeflateMessageReader::new();
+    let (mut buf, mut fed) = (Vec::new(), 0);
+    let err = loop {
+        let take = (64 - buf.len().min(64)).min(wire.len() - fed);
+        buf.extend_from_slice(&wire[fed..fed + take]);
+        fed += take;
+        match reader.read(&mut server, &mut buf) {
+            Ok((consumed, message)) => {
+                assert!(message.is_none());
+                assert!(reader.buffered() <= limit);
+                buf.drain(..consumed);
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err,
+        ProtocolError::MessageTooBig {
+            limit: limit as u64
+        }
+    );
+    assert_eq!(err.close_code(), CloseCode::MESSAGE_TOO_BIG);
+    assert!(fed < n / 8, "failed only after {fed} of {n} bytes");
+    assert_eq!(reader.buffered(), 0);
+
+    // The connection has failed: its Close carries 1009, then the transport closes.
+    let mut out = [0u8; 64];
+    assert!(server.wants_transmit());
+    let n = server.poll_transmit(&mut out).unwrap();
+    assert_eq!(out[..n], [0x88, 0x02, 0x03, 0xf1]);
+    assert_eq!(server.poll_transmit(&mut out).unwrap(), 0);
+    assert!(server.should_close_transport());
+}
+
+#[test]
+fn invalid_utf8_fails_fast_with_1007() {
+    // Text that goes bad in its first bytes, in a message of many fragments: the error
+    // comes with the first fragment, before the rest arrives.
+    let mut text = vec![b'a', 0xff];
+    text.extend(std::iter::repeat_n(b'b', 100_000));
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut out = vec![0u8; sender.max_send_len(text.len())];
+    let n = sender
+        .send(&mut server, MessageKind::Text, &text, &mut out)
+        .unwrap();
+    // Re-frame the compressed payload as 3-byte fragments.
+    let payload = &out[2..n];
+    let mut server = Connection::server(compressed_config());
+    let mut wire = Vec::new();
+    let mut frame = [0u8; 16];
+    let chunks: Vec<&[u8]> = payload.chunks(3).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = i + 1 == chunks.len();
+        let k = server
+            .send_compressed_fragment(MessageKind::Text, chunk, last, &mut frame)
+            .unwrap();
+        wire.extend_from_slice(&frame[..k]);
+    }
+    let mut reader = DeflateMessageReader::new();
+    let mut conn = client();
+    let mut start = 0;
+    let err = loop {
+        match reader.read(&mut conn, &mut wire[start..]) {
+            Ok((consumed, _)) => start += consumed,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, ProtocolError::InvalidUtf8);
+    // Only the block's Huffman tables come before the bad byte.
+    assert!(
+        start < 100,
+        "failed only after {start} of {} bytes",
+        wire.len()
+    );
+    let mut out = [0u8; 64];
+    let k = conn.poll_transmit(&mut out).unwrap();
+    assert_eq!((k, out[..2].to_vec()), (8, vec![0x88, 0x82])); // masked Close, 2 bytes: 1007
+}
+
+#[test]
+fn invalid_deflate_data_fails_with_1007() {
+    // BTYPE = 11 is reserved (RFC 1951 §3.2.3).
+    let mut wire = vec![0xc2, 0x02, 0xff, 0xff];
+    let mut reader = DeflateMessageReader::new();
+    let err = read_all(&mut reader, &mut client(), &mut wire).unwrap_err();
+    assert_eq!(err, ProtocolError::Extension);
+    assert_eq!(err.close_code(), CloseCode::INVALID_PAYLOAD);
+}
+
+#[test]
+fn nothing_is_read_after_a_rejected_message() {
+    let mut wire = vec![0xc2, 0x02, 0xff, 0xff];
+    let mut reader = DeflateMessageReader::new();
+    let mut conn = client();
+    assert!(read_all(&mut reader, &mut conn, &mut wire).is_err());
+    let mut out = [0u8; 64];
+    assert!(conn.poll_transmit(&mut out).unwrap() > 0);
+    assert!(conn.should_close_transport());
+    // The server's data still in flight, then its Close echo: all dropped.
+    let mut more = vec![0x81, 0x02, b'h', b'i', 0x88, 0x02, 0x03, 0xef];
+    let texts = read_all(&mut reader, &mut conn, &mut more).unwrap();
+    assert!(texts.is_empty(), "{texts:?}");
+}
+
+// ---- negotiation ----
+
+fn request_extensions(value: &str) -> Vec<u8> {
+    format!(
+        "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Extensions: {value}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// The server's answer to `offers`, as the response header value.
+fn answer(config: DeflateConfig, offers: &str) -> Option<String> {
+    let head = request_extensions(offers);
+    let mut parser = RequestParser::new(Limits::default());
+    let request = parser.parse(&head).unwrap().complete().unwrap();
+    config
+        .accept(request.extensions())
+        .map(|p| p.response().as_str().to_owned())
+}
+
+/// The client's reading of a response carrying `value` (parsed with the request
+/// parser, which shares the extension grammar).
+fn check(config: DeflateConfig, value: &str) -> Result<Option<DeflateParams>, NegotiationError> {
+    let head = request_extensions(value);
+    let mut parser = RequestParser::new(Limits::default());
+    let response = parser.parse(&head).unwrap().complete().unwrap();
+    config.check_response(response.extensions())
+}
+
+#[test]
+fn server_answers_offers() {
+    let d = DeflateConfig::default();
+    let cases: &[(&str, Option<&str>)] = &[
+        ("permessage-deflate", Some("permessage-deflate")),
+        (
+            "permessage-deflate; client_max_window_bits",
+            Some("permessage-deflate"),
+        ),
+        // The client's own limit is echoed: it compresses within it anyway.
+        (
+            "permessage-deflate; client_max_window_bits=10",
+            Some("permessage-deflate; client_max_window_bits=10"),
+        ),
+        (
+            "permessage-deflate; server_no_context_takeover",
+            Some("permessage-deflate; server_no_context_takeover"),
+        ),
+        (
+            "permessage-deflate; client_no_context_takeover",
+            Some("permessage-deflate"),
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=8",
+            Some("permessage-deflate; server_max_window_bits=8"),
+        ),
+        (
+            "permessage-deflate; server_max_window_bits=\"12\"",
+            Some("permessage-deflate; server_max_window_bits=12"),
+        ),
+        // Autobahn 13.5's offer.
+        (
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits; \
+             server_no_context_takeover; server_max_window_bits=9",
+            Some("permessage-deflate; server_no_context_takeover; server_max_window_bits=9"),
+        ),
+        // Malformed offers are declined, and the next one is taken.
+        ("permessage-deflate; server_max_window_bits", None),
+        ("permessage-deflate; server_max_window_bits=7", None),
+        ("permessage-deflate; server_max_window_bits=16", None),
+        ("permessage-deflate; server_max_window_bits=09", None),
+        ("permessage-deflate; client_max_window_bits=abc", None),
+        ("permessage-deflate; server_no_context_takeover=1", None),
+        (
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            None,
+        ),
+        (
+            "permessage-deflate; client_max_window_bits; client_max_window_bits=9",
+            None,
+        ),
+        ("permessage-deflate; mystery", None),
+        ("x-webkit-deflate-frame", None),
+        (
+            "permessage-deflate; mystery, permessage-deflate; server_max_window_bits=10",
+            Some("permessage-deflate; server_max_window_bits=10"),
+        ),
+        ("x-other, permessage-deflate", Some("permessage-deflate")),
+    ];
+    for (offer, expected) in cases {
+        assert_eq!(answer(d, offer).as_deref(), *expected, "offer {offer:?}");
+    }
+}
+
+#[test]
+fn server_policy_shapes_the_answer() {
+    let config = DeflateConfig::default()
+        .no_context_takeover(true)
+        .peer_no_context_takeover(true)
+        .max_window_bits(11)
+        .peer_max_window_bits(10);
+    assert_eq!(
+        answer(config, "permessage-deflate; client_max_window_bits").as_deref(),
+        Some(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+             server_max_window_bits=11; client_max_window_bits=10"
+        )
+    );
+    // Never ask a client for a window it did not say it can limit (§7.1.2.2), nor above
+    // what it offered; never answer above the client's limit for us.
+    assert_eq!(
+        answer(
+            config,
+            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=9"
+        )
+        .as_deref(),
+        Some(
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+             server_max_window_bits=9; client_max_window_bits=9"
+        )
+    );
+    assert_eq!(
+        answer(
+            DeflateConfig::default().peer_max_window_bits(9),
+            "permessage-deflate"
+        )
+        .as_deref(),
+        Some("permessage-deflate")
+    );
+}
+
+#[test]
+fn client_offers() {
+    assert_eq!(
+        DeflateConfig::default().offer().as_str(),
+        "permessage-deflate; client_max_window_bits"
+    );
+    let all = DeflateConfig::default()
+        .no_context_takeover(true)
+        .peer_no_context_takeover(true)
+        .max_window_bits(12)
+        .peer_max_window_bits(10);
+    assert_eq!(
+        all.offer().as_str(),
+        "permessage-deflate; client_no_context_takeover; client_max_window_bits=12; \
+         server_no_context_takeover; server_max_window_bits=10"
+    );
+}
+
+#[test]
+fn client_checks_answers() {
+    let d = DeflateConfig::default();
+    assert_eq!(check(d, "x-other").unwrap(), None);
+    assert_eq!(
+        check(d, "permessage-deflate").unwrap(),
+        Some(DeflateParams::default())
+    );
+    assert_eq!(
+        check(
+            d,
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+             server_max_window_bits=10; client_max_window_bits=8"
+        )
+        .unwrap(),
+        Some(DeflateParams {
+            server_no_context_takeover: true,
+            client_no_context_takeover: true,
+            server_max_window_bits: Some(10),
+            client_max_window_bits: Some(8),
+        })
+    );
+    use NegotiationError::*;
+    let bad: &[(DeflateConfig, &str, NegotiationError)] = &[
+        (d, "permessage-deflate; mystery", UnknownParameter),
+        (
+            d,
+            "permessage-deflate; client_max_window_bits",
+            InvalidValue,
+        ),
+        (
+            d,
+            "permessage-deflate; server_max_window_bits",
+            InvalidValue,
+        ),
+        (
+            d,
+            "permessage-deflate; server_max_window_bits=16",
+            InvalidValue,
+        ),
+        (
+            d,
+            "permessage-deflate; client_max_window_bits=7",
+            InvalidValue,
+        ),
+        (
+            d,
+            "permessage-deflate; client_no_context_takeover=yes",
+            InvalidValue,
+        ),
+        (
+            d,
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            DuplicateParameter,
+        ),
+        (
+            d,
+            "permessage-deflate, permessage-deflate",
+            DuplicateExtension,
+        ),
+        // Above what the offer allowed.
+        (
+            d.peer_max_window_bits(10),
+            "permessage-deflate; server_max_window_bits=11",
+            InvalidValue,
+        ),
+        (
+            d.max_window_bits(9),
+            "permessage-deflate; client_max_window_bits=10",
+            InvalidValue,
+        ),
+    ];
+    for (config, value, expected) in bad {
+        assert_eq!(check(*config, value), Err(*expected), "answer {value:?}");
+    }
+    // Our own narrower window holds when the server leaves the parameter out.
+    assert_eq!(
+        check(d.max_window_bits(9), "permessage-deflate")
+            .unwrap()
+            .unwrap()
+            .client_max_window_bits,
+        Some(9)
+    );
+}
