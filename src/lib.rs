@@ -78,6 +78,7 @@
 //! [`connection::MessageReader`] (feature `alloc`) holds at most
 //! [`connection::Config::max_message_size`] bytes.
 #![no_std]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![warn(
     clippy::std_instead_of_core,

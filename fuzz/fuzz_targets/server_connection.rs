@@ -1,0 +1,7 @@
+//! Arbitrary bytes from a client, read by a server (see `check_raw` for the layout).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use rfc6455_fuzz::{check_raw, Side};
+
+fuzz_target!(|data: &[u8]| check_raw(Side::Server, data));
