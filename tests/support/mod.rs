@@ -160,19 +160,6 @@ pub fn drain<K: MaskKeySource>(conn: &mut Connection<K>) -> Vec<u8> {
     }
 }
 
-/// Client frames for tests: a masking client connection writing into vectors.
-pub struct FrameWriter {
-    pub conn: Connection<CountingKeys>,
-}
-
-impl Default for FrameWriter {
-    fn default() -> Self {
-        FrameWriter {
-            conn: Connection::client(Config::default(), CountingKeys::default()),
-        }
-    }
-}
-
 /// Encodes one frame by hand (any opcode, flags and payload), masked with `mask`.
 pub fn raw_frame(first_byte: u8, mask: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
     let mut out = vec![first_byte];
