@@ -6,6 +6,11 @@
 # reconnection after the server dies, and the 1001 close of a clean shutdown.
 #
 #   bash scripts/browser-test.sh          # LOAD_CLIENTS=500 bash scripts/browser-test.sh
+#   BROWSER_DEFLATE=1 bash scripts/browser-test.sh
+#
+# BROWSER_DEFLATE=1 builds stock_ticker with `--features deflate` and also checks that
+# every WebSocket the page opens (captured by wrapping window.WebSocket), and every load
+# client, negotiated permessage-deflate (RFC 7692), while the same checks run on quotes.
 #
 # Installs Debian's chromium when missing (as root, no prompt) and playwright-core + ws
 # from npm into target/browser-test. Everything listens on 127.0.0.1 and is bounded by
@@ -14,6 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LOAD_CLIENTS=${LOAD_CLIENTS:-200}
+# Read by browser_test.mjs too.
+export BROWSER_DEFLATE=${BROWSER_DEFLATE:-0}
+FEATURES=()
+if [[ $BROWSER_DEFLATE == 1 ]]; then FEATURES=(--features deflate); fi
 DEPS=target/browser-test
 SCREENSHOT=target/stock_ticker.png
 WORK=$(mktemp -d)
@@ -49,7 +58,7 @@ if [[ ! -d $DEPS/node_modules/playwright-core || ! -d $DEPS/node_modules/ws ]]; 
     playwright-core@1 ws@8
 fi
 
-timeout 900 cargo build --example stock_ticker
+timeout 900 cargo build "${FEATURES[@]}" --example stock_ticker
 BIN=${CARGO_TARGET_DIR:-target}/debug/examples/stock_ticker
 
 PORT=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')

@@ -8,6 +8,8 @@
 //   SCREENSHOT   where to save a screenshot of the page
 //   LOAD_CLIENTS how many WebSocket clients to hold at once
 //   WORK         a scratch folder (browser profile, second server's log)
+//   BROWSER_DEFLATE  1: the server was built with `--features deflate`; check that the
+//                page's sockets and the load clients negotiated permessage-deflate
 import { createRequire } from "node:module";
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
@@ -22,6 +24,7 @@ const WebSocket = require("ws");
 const port = Number(env.PORT);
 const base = `http://127.0.0.1:${port}`;
 const loadClients = Number(env.LOAD_CLIENTS || 200);
+const deflate = env.BROWSER_DEFLATE === "1";
 const results = {};
 const children = [];
 
@@ -78,6 +81,23 @@ async function checkLiveTable(page, label) {
   return { rows: symbols.length, changed: changed.length, updates: second.updates };
 }
 
+// With BROWSER_DEFLATE=1: the extensions of the page's current socket (its global `ws`)
+// and of every socket it opened, which the init script below captures.
+async function checkDeflate(page, label) {
+  if (!deflate) return;
+  const seen = await page.evaluate(() => ({
+    current: typeof ws !== "undefined" && ws ? ws.extensions : null,
+    open: (window.__sockets || []).filter((s) => s.readyState === WebSocket.OPEN).map((s) => s.extensions),
+    opened: (window.__sockets || []).length,
+  }));
+  check(seen.current !== null && seen.current.includes("permessage-deflate"),
+    `${label}: page's ws.extensions is ${JSON.stringify(seen.current)}`);
+  check(seen.open.length > 0 && seen.open.every((e) => e.includes("permessage-deflate")),
+    `${label}: open sockets' extensions ${JSON.stringify(seen.open)}`);
+  results.deflate ??= {};
+  results.deflate[label] = seen.current;
+}
+
 async function browserChecks(context) {
   const errors = [];
   const page = await context.newPage();
@@ -85,6 +105,7 @@ async function browserChecks(context) {
   await page.setViewportSize({ width: 980, height: 620 });
   await page.goto(`${base}/`);
   results.text = await checkLiveTable(page, "text");
+  await checkDeflate(page, "text");
 
   // The Live checkbox unsubscribes: the row dims and its price stops moving.
   await page.click('tr[data-symbol="AAPL"] input');
@@ -101,6 +122,7 @@ async function browserChecks(context) {
   binary.on("pageerror", (e) => errors.push(String(e)));
   await binary.goto(`${base}/?encoding=binary`);
   results.binary = await checkLiveTable(binary, "binary");
+  await checkDeflate(binary, "binary");
   await binary.close();
 
   await until("sparklines", async () => (await sample(page)).sparklines >= 5, 10000);
@@ -119,7 +141,10 @@ async function loadCheck(count) {
     const encoding = i % 2 ? "binary" : "text";
     const ws = new WebSocket(`ws://127.0.0.1:${port}/stock_info/?encoding=${encoding}`, { origin: base });
     const client = { ws, quotes: 0, opened: false, closed: null };
-    ws.on("open", () => { client.opened = true; open += 1; peakOpen = Math.max(peakOpen, open); });
+    ws.on("open", () => {
+      client.opened = true; open += 1; peakOpen = Math.max(peakOpen, open);
+      client.extensions = ws.extensions;
+    });
     ws.on("message", (data, isBinary) => {
       if (isBinary ? data[0] === 1 : JSON.parse(data.toString()).type === "quotes") client.quotes += 1;
     });
@@ -137,7 +162,14 @@ async function loadCheck(count) {
   check(refused === 0, `${refused} load clients failed`);
   check(held === count, `only ${held} of ${count} clients held`);
   check(cleanCloses === count, `${cleanCloses} of ${count} closed cleanly`);
-  return { clients: count, peakOpen, held, msToAllFed: allFed, cleanCloses };
+  const result = { clients: count, peakOpen, held, msToAllFed: allFed, cleanCloses };
+  if (deflate) {
+    // ws clients offer permessage-deflate by default.
+    result.deflated = clients.filter((c) => c.extensions === "permessage-deflate").length;
+    const other = [...new Set(clients.map((c) => c.extensions))];
+    check(result.deflated === count, `${result.deflated} of ${count} load clients negotiated permessage-deflate (${JSON.stringify(other)})`);
+  }
+  return result;
 }
 
 // A client that reads but never answers pings must be dropped.
@@ -183,6 +215,11 @@ async function reconnectChecks(page) {
   const back = Date.now();
   await until("page reconnects to the new server", async () => (await sample(page)).state === "connected", 15000);
   results.reconnectMs = Date.now() - back;
+  if (deflate) {
+    const before = (await sample(page)).updates;
+    await until("quotes after reconnecting", async () => (await sample(page)).updates >= before + 3, 10000);
+    await checkDeflate(page, "reconnected");
+  }
 
   const closed = await until("1001 from the shutting-down server", async () => {
     const s = await sample(page);
@@ -203,6 +240,19 @@ const context = await chromium.launchPersistentContext(userDataDir, {
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
   ],
 });
+if (deflate) {
+  // Keeps every WebSocket the page creates, so that each one's extensions can be read.
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    window.__sockets = [];
+    window.WebSocket = class WebSocket extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__sockets.push(this);
+      }
+    };
+  });
+}
 try {
   const { page, errors } = await browserChecks(context);
   results.load = await loadCheck(loadClients);
@@ -216,7 +266,9 @@ try {
     `page: text ${text.rows} rows/${text.changed} moved, binary ${binary.rows} rows/${binary.changed} moved, ` +
     `unsubscribe ok, reconnect ${results.reconnectMs} ms, shutdown close 1001; ` +
     `load: ${load.held}/${load.clients} clients held at once, all fed quotes in ${load.msToAllFed} ms; ` +
-    `silent client dropped after ${silent.droppedAfterMs} ms`);
+    `silent client dropped after ${silent.droppedAfterMs} ms` +
+    (deflate ? `; permessage-deflate: page text "${results.deflate.text}", binary "${results.deflate.binary}", ` +
+      `reconnected "${results.deflate.reconnected}", load ${load.deflated}/${load.clients}` : ""));
 } finally {
   await context.close();
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");

@@ -6,6 +6,13 @@
 # `peers-test: PASS (n checks)`, or FAIL and exit 1.
 #
 #   bash scripts/peers-test.sh
+#   PEERS_DEFLATE=1 bash scripts/peers-test.sh   # the same with permessage-deflate (RFC 7692)
+#
+# PEERS_DEFLATE=1 builds the examples with `--features deflate` and enables compression
+# on every peer; each connection then also checks that permessage-deflate was negotiated
+# (both handshake headers and the library's view) and that data crossed compressed both
+# ways (RSV1 frames counted under websockets; wire bytes against payload bytes under ws,
+# which hides RSV1).
 #
 # websockets goes into a venv and ws into a node_modules, both under $PEERS_DEPS
 # (default target/peers-test) so that reruns skip the registries. Everything listens on
@@ -15,6 +22,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEPS=${PEERS_DEPS:-target/peers-test}
+# Read by the peer programs too.
+export PEERS_DEFLATE=${PEERS_DEFLATE:-0}
+FEATURES=()
+if [[ $PEERS_DEFLATE == 1 ]]; then FEATURES=(--features deflate); fi
 PEERS=scripts/peers
 WORK=$(mktemp -d)
 RESULTS=$WORK/results
@@ -50,7 +61,10 @@ echo "peers-test: websockets $("$PY" -c 'import websockets; print(websockets.__v
   "(Python $("$PY" -c 'import platform; print(platform.python_version())')), ws" \
   "$(node -p 'require("ws/package.json").version') (Node $(node --version))"
 
-timeout 900 cargo build --release --example echo_server --example client
+timeout 900 cargo build --release "${FEATURES[@]}" --example echo_server --example client
+if [[ $PEERS_DEFLATE == 1 ]]; then
+  echo "peers-test: permessage-deflate mode (examples built with --features deflate)"
+fi
 BIN=${CARGO_TARGET_DIR:-target}/release/examples
 
 # Prints the port a server announced as `listening on 127.0.0.1:PORT` in LOG.
@@ -168,4 +182,8 @@ if ((failed > 0 || passed == 0)); then
   echo "peers-test: FAIL ($failed of $((passed + failed)) checks failed)"
   exit 1
 fi
-echo "peers-test: PASS ($passed checks)"
+if [[ $PEERS_DEFLATE == 1 ]]; then
+  echo "peers-test: PASS ($passed checks, permessage-deflate)"
+else
+  echo "peers-test: PASS ($passed checks)"
+fi

@@ -4,7 +4,8 @@
 
 RECORD.json is what the server (py_server.py / node_server.mjs) saw; STDOUT, STDERR and
 EXIT_STATUS are the client's. The client was fed peer_data.CLIENT_LINES. Prints one
-`PASS  name` or `FAIL  name: detail` line per check and exits 1 if any failed.
+`PASS  name` or `FAIL  name: detail` line per check and exits 1 if any failed. With
+PEERS_DEFLATE=1 it also checks that permessage-deflate was negotiated and used.
 """
 
 import hashlib
@@ -67,6 +68,14 @@ if record is not None:
     if record.get("error"):
         report("server ran without error", record["error"])
 
+    if peer_data.DEFLATE:
+        agreed = record.get("deflate")
+        if agreed is None:
+            report("permessage-deflate negotiated", "the server recorded no negotiation")
+        else:
+            report("permessage-deflate negotiated", peer_data.negotiation_problem(agreed),
+                   f'client offered "{agreed["offered"]}", server answered "{agreed["accepted"]}"')
+
     got = record["received"]
     problems = [f"message {i + 1}: sent {short(want)}, server got {short(have) if have else 'nothing'}"
                 for i, want in enumerate(expected_echoes)
@@ -116,5 +125,20 @@ if record is not None:
     if any(word in err for word in ("error", "panicked")):
         problems.append(f"stderr: {err.strip()!r}")
     report("client saw the server's Close and exited 0", "; ".join(problems), want)
+
+    if peer_data.DEFLATE and agreed is not None:
+        # websockets counts RSV1 frames; ws hides RSV1, so its server compares the bytes
+        # on the wire with the payload bytes: uncompressed, the wire carries more, not less.
+        if "compressed" in agreed:
+            counts = agreed["compressed"]
+            problem = None if counts["in"] > 0 and counts["out"] > 0 else "not both ways"
+            detail = f'server sent {counts["out"]} compressed frames, received {counts["in"]}'
+        else:
+            wire, payload = agreed.get("wire"), agreed["payload"]
+            problem = None if wire and wire["in"] * 4 < payload["in"] and wire["out"] * 4 < payload["out"] \
+                else "wire bytes not well below payload bytes"
+            detail = (f'payload {payload["out"]} bytes sent, {payload["in"]} received; on the wire '
+                      f'{wire and wire["out"]} sent, {wire and wire["in"]} received')
+        report("data compressed both ways", f"{problem}: {detail}" if problem else None, detail)
 
 sys.exit(1 if failures else 0)

@@ -3,6 +3,9 @@
 //   NODE_PATH=DEPS/node_modules node node_client.mjs ws://127.0.0.1:PORT/path
 //
 // Prints one `PASS  name` or `FAIL  name: detail` line per check and exits 1 if any failed.
+// With PEERS_DEFLATE=1 the client enables permessage-deflate, checks that the server
+// accepted it, and that the data crossed compressed: ws hides RSV1, so the bytes on the
+// TCP connection are compared with the payload bytes of the (echoed) messages.
 import { createRequire } from "node:module";
 import { createHash } from "node:crypto";
 
@@ -78,9 +81,19 @@ async function check(name, step, okDetail = "") {
   report(name, !problem, problem || (typeof okDetail === "function" ? okDetail() : okDetail));
 }
 
+const DEFLATE = process.env.PEERS_DEFLATE === "1";
 const url = process.argv[2];
-const ws = new WebSocket(url, { maxPayload: 64 * MIB });
+const ws = new WebSocket(url, { maxPayload: 64 * MIB, ...(DEFLATE ? { perMessageDeflate: true } : {}) });
+let upgrade = null;
+let offered = "";
+ws.on("upgrade", (res) => {
+  upgrade = res;
+  // The request is only reachable (privately) until the upgrade completes.
+  offered = String(ws._req?.getHeader("sec-websocket-extensions") ?? "");
+});
+let payloadIn = 0;
 ws.on("message", (data, isBinary) => {
+  payloadIn += Buffer.byteLength(data);
   inbox.push({ data, isBinary });
   notify();
 });
@@ -105,6 +118,15 @@ try {
   });
   ws.on("error", (e) => console.error(`node-client: ${e.message}`));
   report("handshake", true, `path ${new URL(url).pathname}`);
+  if (DEFLATE) {
+    const accepted = upgrade?.headers["sec-websocket-extensions"] ?? "";
+    const problems = [];
+    if (!offered.startsWith("permessage-deflate")) problems.push(`offer was ${JSON.stringify(offered)}`);
+    if (!accepted.startsWith("permessage-deflate")) problems.push(`Sec-WebSocket-Extensions answer was ${JSON.stringify(accepted)}`);
+    if (ws.extensions !== "permessage-deflate") problems.push(`ws.extensions is ${JSON.stringify(ws.extensions)}`);
+    report("permessage-deflate negotiated", problems.length === 0,
+      problems.join("; ") || `offered "${offered}", server answered "${accepted}", ws.extensions "${ws.extensions}"`);
+  }
 
   await check("text messages (ASCII, empty, UTF-8)", async () => {
     for (const text of ["hello from ws", "", "héllo wörld ✓ 🦀"]) {
@@ -142,6 +164,16 @@ try {
     const pong = await next("pong");
     return pong.equals(payload) ? null : `pinged with ${payload.toString("hex")}, pong ${pong.toString("hex")}`;
   });
+  if (DEFLATE) {
+    // The server echoes every message, so as many payload bytes went out as came in;
+    // uncompressed, the wire would carry more than that (frame headers), not less.
+    const socket = upgrade?.socket;
+    const wireIn = socket?.bytesRead ?? NaN;
+    const wireOut = socket?.bytesWritten ?? NaN;
+    report("data compressed both ways (wire bytes vs payload bytes)",
+      wireIn * 4 < payloadIn && wireOut * 4 < payloadIn,
+      `${payloadIn} payload bytes each way; on the wire ${wireOut} bytes sent, ${wireIn} received`);
+  }
 
   const code = 3001;
   const reason = "node client done";

@@ -8,9 +8,14 @@ pushed from its record, so the two need not match byte for byte.
 """
 
 import hashlib
+import os
 import sys
 
 MIB = 1 << 20
+
+# PEERS_DEFLATE=1 (set by peers-test.sh): the peers enable permessage-deflate and check
+# that it was negotiated and used.
+DEFLATE = os.environ.get("PEERS_DEFLATE") == "1"
 
 
 def big_text(size):
@@ -43,6 +48,50 @@ def describe(message):
         "sha256": hashlib.sha256(data).hexdigest(),
         "preview": message[:40] if isinstance(message, str) else data[:16].hex(),
     }
+
+
+def count_compressed(protocol):
+    """Counts the data frames with RSV1 set (compressed) in each direction, below the
+    permessage-deflate extension, which clears RSV1 on the way in. Returns the live
+    counts: {"in": n, "out": n}."""
+    counts = {"in": 0, "out": 0}
+    for extension in protocol.extensions:
+        decode, encode = extension.decode, extension.encode
+
+        def counting_decode(frame, *, max_size=None, decode=decode):
+            if frame.rsv1:
+                counts["in"] += 1
+            return decode(frame, max_size=max_size)
+
+        def counting_encode(frame, encode=encode):
+            frame = encode(frame)
+            if frame.rsv1:
+                counts["out"] += 1
+            return frame
+
+        extension.decode, extension.encode = counting_decode, counting_encode
+    return counts
+
+
+def negotiation(request_headers, response_headers, extensions):
+    """What the opening handshake agreed on, as a dict for records and reports."""
+    return {
+        "offered": ", ".join(request_headers.get_all("Sec-WebSocket-Extensions")),
+        "accepted": ", ".join(response_headers.get_all("Sec-WebSocket-Extensions")),
+        "extensions": [extension.name for extension in extensions],
+    }
+
+
+def negotiation_problem(agreed):
+    """None when permessage-deflate was offered, accepted and is in use, else why not."""
+    problems = []
+    if not agreed["offered"].startswith("permessage-deflate"):
+        problems.append(f'offer was {agreed["offered"]!r}')
+    if not agreed["accepted"].startswith("permessage-deflate"):
+        problems.append(f'Sec-WebSocket-Extensions answer was {agreed["accepted"]!r}')
+    if agreed["extensions"] != ["permessage-deflate"]:
+        problems.append(f'extensions in use: {agreed["extensions"]}')
+    return "; ".join(problems) or None
 
 
 if __name__ == "__main__":

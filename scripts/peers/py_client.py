@@ -4,7 +4,8 @@
 
 Prints one `PASS  name` or `FAIL  name: detail` line per check and exits 1 if any
 failed. Incoming frames are recorded below the library, so a pong is checked byte for
-byte rather than trusted to the library's matching.
+byte rather than trusted to the library's matching. With PEERS_DEFLATE=1 it also checks
+that permessage-deflate was negotiated and that data frames went compressed both ways.
 """
 
 import asyncio
@@ -15,6 +16,8 @@ import time
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import Opcode
+
+import peer_data
 
 PEER = "py-client -> echo_server"
 STEP_TIMEOUT = 10
@@ -105,9 +108,18 @@ async def ping(ws):
 
 async def main(url):
     code, reason = 3000, "py client done"
+    # compression="deflate" is the library's default; spelled out for the deflate run.
+    options = {"compression": "deflate"} if peer_data.DEFLATE else {}
     async with connect(url, max_size=64 * MIB, ping_interval=None, close_timeout=5,
-                       create_connection=Recording) as ws:
+                       create_connection=Recording, **options) as ws:
         report("handshake", True, f"path {ws.request.path}")
+        if peer_data.DEFLATE:
+            agreed = peer_data.negotiation(ws.request.headers, ws.response.headers,
+                                           ws.protocol.extensions)
+            problem = peer_data.negotiation_problem(agreed)
+            report("permessage-deflate negotiated", problem is None,
+                   problem or f'offered "{agreed["offered"]}", server answered "{agreed["accepted"]}"')
+            compressed = peer_data.count_compressed(ws.protocol)
         await check("text messages (ASCII, empty, UTF-8)", texts(ws))
         await check("binary message (all 256 byte values)", round_trip(ws, bytes(range(256))))
         big = bytes(i * 7 % 251 for i in range(MIB))
@@ -119,6 +131,10 @@ async def main(url):
         await check("fragmented messages (text around a ping, binary in 5 frames)",
                     fragmented(ws))
         await check("ping with 125-byte payload answered by identical pong", ping(ws))
+        if peer_data.DEFLATE:
+            report("data frames compressed both ways (RSV1)",
+                   compressed["in"] > 0 and compressed["out"] > 0,
+                   f'{compressed["out"]} compressed frames sent, {compressed["in"]} received')
 
         started = time.monotonic()
         try:

@@ -6,7 +6,8 @@ Prints `listening on 127.0.0.1:PORT`. On connecting it pushes text, binary, a 1 
 message, fragmented text (with a ping between the fragments) and fragmented binary, then
 pings and waits for the pong; after that it echoes every message until the client
 closes. What it pushed, received and saw of the closing handshake goes to RECORD.json,
-which check_client_run.py reads.
+which check_client_run.py reads. With PEERS_DEFLATE=1 the record also has what the
+handshake agreed on and how many data frames went compressed each way.
 """
 
 import asyncio
@@ -44,6 +45,10 @@ async def main(record_path):
     async def handler(ws):
         record = {"server": "websockets", "path": ws.request.path, "pushed": [],
                   "received": [], "error": None}
+        if peer_data.DEFLATE:
+            record["deflate"] = peer_data.negotiation(ws.request.headers, ws.response.headers,
+                                                      ws.protocol.extensions)
+            record["deflate"]["compressed"] = peer_data.count_compressed(ws.protocol)
         try:
             await asyncio.wait_for(push(ws, record), STEP_TIMEOUT)
             async for message in ws:
@@ -80,8 +85,10 @@ async def main(record_path):
         waiter = await ws.ping(peer_data.PING)
         await waiter
 
+    # compression="deflate" is the library's default; spelled out for the deflate run.
+    options = {"compression": "deflate"} if peer_data.DEFLATE else {}
     async with serve(handler, "127.0.0.1", 0, max_size=64 << 20, ping_interval=None,
-                     create_connection=Recording) as server:
+                     create_connection=Recording, **options) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"listening on 127.0.0.1:{port}", flush=True)
         await done
