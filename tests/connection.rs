@@ -627,6 +627,117 @@ proptest! {
     }
 }
 
+// A frame that is a whole message may be read in one step; held back until its header is
+// complete, the same frame goes through the general frame-by-frame path. Both must reach
+// the same verdict for any first byte, length form, mask bit, payload and limits.
+
+fn arb_single_frame() -> impl Strategy<Value = Vec<u8>> {
+    // Mostly first bytes a whole message can have, and lengths around 125/126.
+    let first = prop_oneof![
+        4 => prop_oneof![Just(0x81u8), Just(0x82)],
+        1 => prop_oneof![Just(0x01u8), Just(0x80), Just(0xC1), Just(0x92), Just(0x89)],
+        1 => any::<u8>(),
+    ];
+    let bytes = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..200),
+        proptest::collection::vec(any::<u8>(), 124..128),
+    ];
+    (
+        first,
+        any::<bool>(),
+        prop_oneof![Just(0u8), Just(126), Just(127)],
+        bytes,
+        "[a-zé世🎉]{0,40}",
+        any::<bool>(),
+    )
+        .prop_map(|(first, masked, form, bytes, text, use_text)| {
+            let payload = if use_text { text.into_bytes() } else { bytes };
+            let len = payload.len();
+            let mut out = vec![first];
+            let mask_bit = if masked { 0x80 } else { 0 };
+            // Lengths in any of the three forms, minimal or not, to reach §5.2's rule.
+            match form {
+                126 => {
+                    out.push(mask_bit | 126);
+                    out.extend_from_slice(&(len as u16).to_be_bytes());
+                }
+                127 => {
+                    out.push(mask_bit | 127);
+                    out.extend_from_slice(&(len as u64).to_be_bytes());
+                }
+                _ if len < 126 => out.push(mask_bit | len as u8),
+                _ => {
+                    out.push(mask_bit | 126);
+                    out.extend_from_slice(&(len as u16).to_be_bytes());
+                }
+            }
+            let mut body = payload;
+            if masked {
+                let key = [0x0F, 0xF0, 0x5A, 0xA5];
+                out.extend_from_slice(&key);
+                rfc6455::frame::apply_mask(&mut body, key, 0);
+            }
+            out.extend_from_slice(&body);
+            out
+        })
+}
+
+fn arb_limits() -> impl Strategy<Value = Config> {
+    let limit = prop_oneof![0u64..260, 120u64..130, Just(u64::MAX)];
+    (limit.clone(), limit, 0u32..3, any::<bool>()).prop_map(|(frame, message, fragments, rsv1)| {
+        Config::default()
+            .max_frame_size(frame)
+            .max_message_size(message)
+            .max_fragments(fragments)
+            .compressed_messages(rsv1)
+    })
+}
+
+fn header_len(frame: &[u8]) -> usize {
+    let ext = match frame[1] & 0x7F {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + ext + if frame[1] & 0x80 != 0 { 4 } else { 0 }
+}
+
+fn read_outcome<K: rfc6455::MaskKeySource>(
+    mut conn: Connection<K>,
+    frame: &[u8],
+    splits: &[usize],
+) -> (Vec<Owned>, Vec<u8>, CloseState) {
+    let events = events_split(&mut conn, frame, splits);
+    let sent = drain(&mut conn);
+    (events, sent, conn.close_state())
+}
+
+proptest! {
+    // The interesting frames are a small corner of the space: more cases than the default.
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+    #[test]
+    fn a_whole_message_frame_reads_the_same_in_one_step_and_frame_by_frame(
+        frame in arb_single_frame(),
+        config in arb_limits(),
+        server in any::<bool>(),
+    ) {
+        let split = [header_len(&frame)];
+        let (whole, held_back) = if server {
+            (
+                read_outcome(Connection::server(config), &frame, &[]),
+                read_outcome(Connection::server(config), &frame, &split),
+            )
+        } else {
+            let client = || Connection::client(config, CountingKeys::default());
+            (
+                read_outcome(client(), &frame, &[]),
+                read_outcome(client(), &frame, &split),
+            )
+        };
+        prop_assert_eq!(whole, held_back);
+    }
+}
+
 // RFC 7692 §6: the per-message compressed bit, once permessage-deflate is negotiated.
 
 fn compressing() -> Config {

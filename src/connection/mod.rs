@@ -209,6 +209,17 @@ struct MessageInProgress {
     frames: u32,
 }
 
+/// Where a frame that is a whole message lies in the input; see
+/// [`Connection::whole_message_frame`].
+#[derive(Debug, Clone, Copy)]
+struct WholeMessage {
+    kind: MessageKind,
+    start: usize,
+    len: usize,
+    /// The masking key, little-endian; 0 when unmasked, which unmasks to the same bytes.
+    mask: u32,
+}
+
 /// A control frame payload held until the caller drains it.
 #[derive(Debug, Clone, Copy)]
 struct ControlPayload {
@@ -285,6 +296,9 @@ pub struct Connection<K = NoMasking> {
     /// The incoming message, if one is open.
     message: Option<MessageInProgress>,
     utf8: Utf8Validator,
+    /// One past the largest payload a single-frame message may have: the smaller of
+    /// the frame and message limits, or 0 when no frame is allowed at all.
+    whole_message_limit: u64,
     /// Kind of the outgoing fragmented message, if one is open.
     sending: Option<MessageKind>,
     pending_pong: Option<ControlPayload>,
@@ -316,6 +330,16 @@ impl<K: MaskKeySource> Connection<K> {
             frame: None,
             message: None,
             utf8: Utf8Validator::default(),
+            whole_message_limit: if config.max_fragments == 0 {
+                0
+            } else {
+                let limit = if config.max_frame_size < config.max_message_size {
+                    config.max_frame_size
+                } else {
+                    config.max_message_size
+                };
+                limit.saturating_add(1)
+            },
             sending: None,
             pending_pong: None,
             pending_close: None,
@@ -374,6 +398,11 @@ impl<K: MaskKeySource> Connection<K> {
         if let (Some(frame), Some(message)) = (self.frame, self.message) {
             return self.continue_frame(message, frame, input, 0);
         }
+        if self.message.is_none() {
+            if let Some(whole) = self.whole_message_frame(input) {
+                return self.deliver_whole_message(whole, input);
+            }
+        }
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Partial) => {
@@ -405,6 +434,92 @@ impl<K: MaskKeySource> Connection<K> {
             input,
             header_len,
         )
+    }
+
+    /// Recognises the common case in one pass over the first header bytes: a whole
+    /// unfragmented text or binary message, no extension bits, within every limit, all of
+    /// it in `input`. Anything else (`None`) takes the general path, which decodes the
+    /// header again and reaches the same verdict for the frames accepted here.
+    #[inline(always)]
+    fn whole_message_frame(&self, input: &[u8]) -> Option<WholeMessage> {
+        let [b0, b1, ..] = *input else { return None };
+        // FIN set, RSV1-3 clear.
+        if b0 & 0xF0 != 0x80 {
+            return None;
+        }
+        let kind = match b0 & 0x0F {
+            1 => MessageKind::Text,
+            2 => MessageKind::Binary,
+            _ => return None,
+        };
+        let masked = b1 & 0x80 != 0;
+        if masked != (self.role == Role::Server) {
+            return None;
+        }
+        let (len, mut start) = match b1 & 0x7F {
+            127 => return None,
+            126 => {
+                let &[_, _, hi, lo, ..] = input else {
+                    return None;
+                };
+                let len = u16::from_be_bytes([hi, lo]) as usize;
+                // A length that fits 7 bits in the 16-bit form is not minimal (§5.2).
+                if len < 126 {
+                    return None;
+                }
+                (len, 4)
+            }
+            len => (len as usize, 2),
+        };
+        let mut mask = 0;
+        if masked {
+            let key = input.get(start..start + 4)?;
+            mask = u32::from_le_bytes([key[0], key[1], key[2], key[3]]);
+            start += 4;
+        }
+        if len as u64 >= self.whole_message_limit || input.len() - start < len {
+            return None;
+        }
+        Some(WholeMessage {
+            kind,
+            start,
+            len,
+            mask,
+        })
+    }
+
+    #[inline(always)]
+    fn deliver_whole_message<'b>(
+        &mut self,
+        whole: WholeMessage,
+        input: &'b mut [u8],
+    ) -> Result<Read<'b>, ProtocolError> {
+        let WholeMessage {
+            kind,
+            start,
+            len,
+            mask,
+        } = whole;
+        let end = start + len;
+        let payload = &mut input[start..end];
+        if mask != 0 {
+            mask_with_word(payload, mask);
+        }
+        // The whole message is here, so one yes/no check is as fail-fast as the
+        // incremental validator, and faster.
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(self.fail(ProtocolError::InvalidUtf8));
+        }
+        Ok(Read {
+            consumed: end,
+            event: Some(Event::Data {
+                kind,
+                payload,
+                frame_finished: true,
+                message_finished: true,
+                compressed: false,
+            }),
+        })
     }
 
     /// The transport reached end of stream. Returns a 1006 Close event when the peer

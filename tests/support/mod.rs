@@ -15,6 +15,8 @@ pub enum Owned {
     Pong(Vec<u8>),
     Close(u16, String),
     Error(ProtocolError),
+    /// A message with the compressed bit (RFC 7692 §6): deflate data, not UTF-8 checked.
+    Compressed(MessageKind, Vec<u8>),
 }
 
 /// Deterministic mask keys: 1, 2, 3, ... as little-endian bytes.
@@ -33,7 +35,7 @@ impl MaskKeySource for CountingKeys {
 #[derive(Debug, Default)]
 pub struct Inbox {
     buf: Vec<u8>,
-    message: Option<(MessageKind, Vec<u8>)>,
+    message: Option<(MessageKind, bool, Vec<u8>)>,
     pub events: Vec<Owned>,
     /// Largest payload piece seen in one event.
     pub largest_piece: usize,
@@ -93,7 +95,7 @@ impl Inbox {
 
 fn own(
     event: Event<'_>,
-    message: &mut Option<(MessageKind, Vec<u8>)>,
+    message: &mut Option<(MessageKind, bool, Vec<u8>)>,
     largest: &mut usize,
 ) -> Option<Owned> {
     match event {
@@ -104,17 +106,23 @@ fn own(
             kind,
             payload,
             message_finished,
+            compressed,
             ..
         } => {
             *largest = (*largest).max(payload.len());
-            let (k, data) = message.get_or_insert_with(|| (kind, Vec::new()));
-            assert_eq!(*k, kind, "kind changed inside a message");
+            let (k, c, data) = message.get_or_insert_with(|| (kind, compressed, Vec::new()));
+            assert_eq!(
+                (*k, *c),
+                (kind, compressed),
+                "flags changed inside a message"
+            );
             data.extend_from_slice(payload);
             if !message_finished {
                 return None;
             }
-            let (kind, data) = message.take().unwrap();
+            let (kind, compressed, data) = message.take().unwrap();
             Some(match kind {
+                _ if compressed => Owned::Compressed(kind, data),
                 MessageKind::Text => Owned::Text(String::from_utf8(data).expect("validated")),
                 MessageKind::Binary => Owned::Binary(data),
             })
