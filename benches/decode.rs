@@ -6,126 +6,34 @@
 //! made outside the timed section.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rfc6455::connection::{Config, Connection, Event, MessageKind};
+use rfc6455::connection::{Config, Connection, Event};
 use std::hint::black_box;
 
-struct Workload {
-    name: &'static str,
-    input: Vec<u8>,
-    frames: u64,
-    payload_bytes: u64,
-}
+#[path = "common/workloads.rs"]
+mod workloads;
 
-fn keys() -> impl FnMut() -> [u8; 4] {
-    let mut state = 0x9E37_79B9u32;
-    move || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        state.to_le_bytes()
-    }
-}
+use workloads::workloads;
 
-fn encode_messages(
-    kind: MessageKind,
-    payload: &[u8],
-    messages: usize,
-    fragments: usize,
-) -> Vec<u8> {
-    let mut client = Connection::client(Config::default(), keys());
-    let piece = payload.len() / fragments;
-    let mut out = vec![0u8; (payload.len() + 14 * fragments) * messages];
-    let mut at = 0;
-    for _ in 0..messages {
-        for (i, chunk) in payload.chunks(piece).enumerate() {
-            at += client
-                .send_fragment(kind, chunk, i + 1 == fragments, &mut out[at..])
-                .unwrap();
-        }
-    }
-    out.truncate(at);
-    out
-}
-
-/// 1-, 2-, 3- and 4-byte UTF-8 mixed with ASCII, cut to exactly `len` bytes on a char boundary.
-fn mixed_text(len: usize) -> Vec<u8> {
-    let pattern = "The quick brown fox é ü ß Ωμέγα 中文字符 日本語 🎉🚀 jumps; ";
-    let mut s = String::new();
-    while s.len() < len {
-        s.push_str(pattern);
-    }
-    let mut cut = len;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let mut bytes = s.as_bytes()[..cut].to_vec();
-    bytes.resize(len, b' ');
-    bytes
-}
-
-fn workloads() -> Vec<Workload> {
-    let binary = |len: usize| vec![0xA5u8; len];
-    let mut w = Vec::new();
-    let mut add = |name, kind, payload: Vec<u8>, messages: usize, fragments: usize| {
-        let input = encode_messages(kind, &payload, messages, fragments);
-        w.push(Workload {
-            name,
-            input,
-            frames: (messages * fragments) as u64,
-            payload_bytes: (payload.len() * messages) as u64,
-        });
-    };
-    add(
-        "W1_1M_x_16B_binary",
-        MessageKind::Binary,
-        binary(16),
-        1_000_000,
-        1,
-    );
-    add(
-        "W2_100k_x_1KiB_binary",
-        MessageKind::Binary,
-        binary(1024),
-        100_000,
-        1,
-    );
-    add(
-        "W3_100_x_1MiB_binary",
-        MessageKind::Binary,
-        binary(1 << 20),
-        100,
-        1,
-    );
-    add(
-        "W4_100k_x_1KiB_text",
-        MessageKind::Text,
-        mixed_text(1024),
-        100_000,
-        1,
-    );
-    add(
-        "W5_1k_x_16x4KiB_fragments",
-        MessageKind::Binary,
-        binary(16 * 4096),
-        1_000,
-        16,
-    );
-    w
-}
-
-fn decode_all(buf: &mut [u8]) -> u64 {
+/// Returns the payload bytes and the messages seen.
+fn decode_all(buf: &mut [u8]) -> (u64, u64) {
     let config = Config::default().max_message_size(1 << 21);
     let mut conn = Connection::server(config);
     let mut at = 0;
-    let mut total = 0u64;
+    let (mut total, mut messages) = (0u64, 0u64);
     while at < buf.len() {
         let read = conn.read(&mut buf[at..]).expect("valid input");
-        if let Some(Event::Data { payload, .. }) = read.event {
+        if let Some(Event::Data {
+            payload,
+            message_finished,
+            ..
+        }) = read.event
+        {
             total += payload.len() as u64;
+            messages += message_finished as u64;
         }
         at += read.consumed;
     }
-    total
+    (total, messages)
 }
 
 /// The physical limit: parse just enough of each header to find the payload, and
@@ -172,7 +80,10 @@ fn decode(c: &mut Criterion) {
         } else {
             Throughput::Bytes(w.payload_bytes)
         });
-        assert_eq!(decode_all(&mut w.input.clone()), w.payload_bytes);
+        assert_eq!(
+            decode_all(&mut w.input.clone()),
+            (w.payload_bytes, w.messages)
+        );
         assert_eq!(u64_walk(&mut w.input.clone()), w.payload_bytes);
         let mut sink = vec![0u8; w.input.len()];
         group.bench_function("memcpy", |b| {

@@ -8,87 +8,17 @@
 //! which is what they would pay reading from a socket.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rfc6455::connection::{Config, Connection, Event, MessageKind};
+use rfc6455::connection::{Config, Connection, Event};
 use std::future::Future;
 use std::hint::black_box;
 use std::io;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
-struct Workload {
-    name: &'static str,
-    input: Vec<u8>,
-    messages: u64,
-    frames: u64,
-    payload_bytes: u64,
-}
+#[path = "../../common/workloads.rs"]
+mod workloads;
 
-// The generator below is a copy of the one in benches/decode.rs, so that both benches
-// see byte-identical inputs.
-
-fn keys() -> impl FnMut() -> [u8; 4] {
-    let mut state = 0x9E37_79B9u32;
-    move || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        state.to_le_bytes()
-    }
-}
-
-fn encode_messages(kind: MessageKind, payload: &[u8], messages: usize, fragments: usize) -> Vec<u8> {
-    let mut client = Connection::client(Config::default(), keys());
-    let piece = payload.len() / fragments;
-    let mut out = vec![0u8; (payload.len() + 14 * fragments) * messages];
-    let mut at = 0;
-    for _ in 0..messages {
-        for (i, chunk) in payload.chunks(piece).enumerate() {
-            at += client
-                .send_fragment(kind, chunk, i + 1 == fragments, &mut out[at..])
-                .unwrap();
-        }
-    }
-    out.truncate(at);
-    out
-}
-
-fn mixed_text(len: usize) -> Vec<u8> {
-    let pattern = "The quick brown fox é ü ß Ωμέγα 中文字符 日本語 🎉🚀 jumps; ";
-    let mut s = String::new();
-    while s.len() < len {
-        s.push_str(pattern);
-    }
-    let mut cut = len;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let mut bytes = s.as_bytes()[..cut].to_vec();
-    bytes.resize(len, b' ');
-    bytes
-}
-
-fn workloads() -> Vec<Workload> {
-    let binary = |len: usize| vec![0xA5u8; len];
-    let mut w = Vec::new();
-    let mut add = |name, kind, payload: Vec<u8>, messages: usize, fragments: usize| {
-        let input = encode_messages(kind, &payload, messages, fragments);
-        w.push(Workload {
-            name,
-            input,
-            messages: messages as u64,
-            frames: (messages * fragments) as u64,
-            payload_bytes: (payload.len() * messages) as u64,
-        });
-    };
-    add("W1_1M_x_16B_binary", MessageKind::Binary, binary(16), 1_000_000, 1);
-    add("W2_100k_x_1KiB_binary", MessageKind::Binary, binary(1024), 100_000, 1);
-    // Scaled like benches/decode.rs: 100 × 1 MiB rather than the 1,000, and 1,000
-    // fragmented messages rather than 10,000, to keep the per-iteration copies small.
-    add("W3_100_x_1MiB_binary", MessageKind::Binary, binary(1 << 20), 100, 1);
-    add("W4_100k_x_1KiB_text", MessageKind::Text, mixed_text(1024), 100_000, 1);
-    add("W5_1k_x_16x4KiB_fragments", MessageKind::Binary, binary(16 * 4096), 1_000, 16);
-    w
-}
+use workloads::workloads;
 
 /// Largest message in any workload is 1 MiB; every implementation gets room above that.
 const MAX_MESSAGE: usize = 1 << 21;
@@ -115,7 +45,9 @@ fn websocket_sans_io(buf: &mut [u8]) -> u64 {
     let mut at = 0;
     let mut total = 0u64;
     while at < buf.len() {
-        let r = decoder.add_data(&mut buf[at..]).expect("infallible with large_frames");
+        let r = decoder
+            .add_data(&mut buf[at..])
+            .expect("infallible with large_frames");
         if let Some(WebsocketFrameEvent::PayloadChunk { .. }) = r.event {
             black_box(&buf[at..at + r.consumed_bytes]);
             total += r.consumed_bytes as u64;
@@ -262,7 +194,10 @@ fn compare(c: &mut Criterion) {
             ("rfc6455", Box::new(rfc6455)),
             ("websocket-sans-io", Box::new(websocket_sans_io)),
             ("tungstenite", Box::new(move |b| tungstenite(b, messages))),
-            ("fastwebsockets", Box::new(move |b| fastwebsockets(b, frames))),
+            (
+                "fastwebsockets",
+                Box::new(move |b| fastwebsockets(b, frames)),
+            ),
         ];
         // A decoder that silently skipped frames would look fast; check each one sees every
         // payload byte, and that the unmasked bytes agree with the baseline's.
@@ -272,7 +207,11 @@ fn compare(c: &mut Criterion) {
             let mut buf = w.input.clone();
             assert_eq!(decode(&mut buf), w.payload_bytes, "{name} on {}", w.name);
             if matches!(*name, "rfc6455" | "websocket-sans-io") {
-                assert!(buf == reference, "{name} unmasked differently on {}", w.name);
+                assert!(
+                    buf == reference,
+                    "{name} unmasked differently on {}",
+                    w.name
+                );
             }
         }
 

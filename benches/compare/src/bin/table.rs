@@ -44,7 +44,10 @@ fn main() {
             .join("criterion"),
     };
     if !root.is_dir() {
-        eprintln!("no criterion results under {}; run the bench first", root.display());
+        eprintln!(
+            "no criterion results under {}; run the bench first",
+            root.display()
+        );
         std::process::exit(1);
     }
 
