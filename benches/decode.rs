@@ -37,8 +37,9 @@ fn decode_all(buf: &mut [u8]) -> (u64, u64) {
 }
 
 /// The physical limit: parse just enough of each header to find the payload, and
-/// unmask it with a u64 loop.
-fn u64_walk(buf: &mut [u8]) -> u64 {
+/// unmask it with a u64 loop. With `validate`, text payloads also go through
+/// `simdutf8` right after, the least a decoder that checks text can do.
+fn u64_walk(buf: &mut [u8], validate: bool) -> u64 {
     let mut at = 0;
     let mut total = 0u64;
     while at < buf.len() {
@@ -65,6 +66,10 @@ fn u64_walk(buf: &mut [u8]) -> u64 {
         for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
             *b ^= key[i & 3];
         }
+        if validate && buf[at] & 0x0F == 1 {
+            let text = &buf[at + head..at + head + len];
+            assert!(simdutf8::basic::from_utf8(text).is_ok());
+        }
         total += len as u64;
         at += head + len;
     }
@@ -84,7 +89,7 @@ fn decode(c: &mut Criterion) {
             decode_all(&mut w.input.clone()),
             (w.payload_bytes, w.messages)
         );
-        assert_eq!(u64_walk(&mut w.input.clone()), w.payload_bytes);
+        assert_eq!(u64_walk(&mut w.input.clone(), false), w.payload_bytes);
         let mut sink = vec![0u8; w.input.len()];
         group.bench_function("memcpy", |b| {
             b.iter(|| sink.copy_from_slice(black_box(&w.input)))
@@ -92,10 +97,19 @@ fn decode(c: &mut Criterion) {
         group.bench_function("u64_walk", |b| {
             b.iter_batched_ref(
                 || w.input.clone(),
-                |buf| u64_walk(black_box(buf)),
+                |buf| u64_walk(black_box(buf), false),
                 BatchSize::PerIteration,
             )
         });
+        if w.name.contains("text") {
+            group.bench_function("u64_walk_utf8", |b| {
+                b.iter_batched_ref(
+                    || w.input.clone(),
+                    |buf| u64_walk(black_box(buf), true),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
         group.bench_function("rfc6455", |b| {
             b.iter_batched_ref(
                 || w.input.clone(),
