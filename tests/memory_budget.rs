@@ -432,3 +432,52 @@ fn the_books_see_an_allocation_and_a_reallocation() {
     );
     drop(v);
 }
+
+/// Issue #7's budget for the reassembling layer: at most one allocation per message.
+/// The buffer is kept between messages and grows by doubling, so a run of messages pays
+/// for the largest one once (a handful of doublings) and nothing after.
+#[cfg(feature = "alloc")]
+#[test]
+fn message_reader_costs_at_most_one_allocation_per_message() {
+    // 1,000 messages of 16 fragments x 4 KiB (W5), then sizes that grow and shrink.
+    let mut stream: Vec<u8> = (0..1000)
+        .flat_map(|_| fragmented(MessageKind::Binary, 16, 4096))
+        .collect();
+    let mut count = 1000;
+    for i in 1..=200usize {
+        let fragments = 1 + i % 17;
+        stream.extend(fragmented(MessageKind::Text, fragments, (i * 37) % 3000));
+        count += 1;
+    }
+    let mut buf = vec![0u8; READ_BUFFER];
+    let config = Config::default();
+    let (error, cost) = measure(|| messages(config, &stream, &mut buf));
+    assert_eq!(error, None);
+    assert!(cost.calls <= count, "{count} messages: {cost:?}");
+
+    // Once the buffer has held the largest message, more messages cost nothing.
+    let first = fragmented(MessageKind::Binary, 16, 4096);
+    let (error, cost) = measure(|| {
+        let mut conn = Connection::server(config);
+        let mut reader = rfc6455::connection::MessageReader::new();
+        let seen = Cell::new(0);
+        let mut step = |window: &mut [u8]| {
+            let (consumed, message) = reader.read(&mut conn, window)?;
+            seen.set(seen.get() + message.is_some() as usize);
+            Ok((consumed, message.is_some()))
+        };
+        let first_error = pump(&first, &mut buf, &mut step).err();
+        let calls_after_first = CALLS.with(Cell::get);
+        let rest_error = pump(&stream, &mut buf, &mut step).err();
+        let calls_after_rest = CALLS.with(Cell::get);
+        assert_eq!(seen.get(), 1 + count);
+        assert_eq!(
+            calls_after_rest, calls_after_first,
+            "after the first message"
+        );
+        first_error.or(rest_error)
+    });
+    assert_eq!(error, None);
+    // 4 KiB doubled to 64 KiB: five calls, once.
+    assert!(cost.calls <= 5, "the first 64 KiB message: {cost:?}");
+}
