@@ -363,6 +363,127 @@ fn nothing_is_read_after_a_rejected_message() {
     assert!(texts.is_empty(), "{texts:?}");
 }
 
+/// Reads `wire` as a server with a `limit`-byte message limit, in one piece and a byte
+/// at a time, and returns the error both must end with.
+fn failure_however_cut(wire: &[u8], limit: u64) -> ProtocolError {
+    let config = compressed_config().max_message_size(limit);
+    let whole = read_all(
+        &mut DeflateMessageReader::new(),
+        &mut Connection::server(config),
+        &mut wire.to_vec(),
+    )
+    .unwrap_err();
+    let mut server = Connection::server(config);
+    let mut reader = DeflateMessageReader::new();
+    let mut buf = Vec::new();
+    let mut bytewise = None;
+    for &b in wire {
+        buf.push(b);
+        match reader.read(&mut server, &mut buf) {
+            Ok((consumed, _)) => drop(buf.drain(..consumed)),
+            Err(e) => {
+                bytewise = Some(e);
+                break;
+            }
+        }
+    }
+    assert_eq!(Some(whole), bytewise, "one piece and byte by byte disagree");
+    whole
+}
+
+#[test]
+fn bad_text_inflated_past_the_limit_is_still_a_utf8_error() {
+    // Bad from the fourth byte, too big from byte 1025. Read in one piece, all of it
+    // comes out of one call, past the limit; the bad byte must still be what fails it,
+    // as it is byte by byte.
+    let mut text = b"Hel\xff".to_vec();
+    text.resize(2000, b'o');
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut wire = vec![0u8; sender.max_send_len(text.len())];
+    let n = sender
+        .send(&mut client(), MessageKind::Text, &text, &mut wire)
+        .unwrap();
+    assert_eq!(
+        failure_however_cut(&wire[..n], 1024),
+        ProtocolError::InvalidUtf8
+    );
+}
+
+#[test]
+fn bad_text_ahead_of_corrupt_data_is_a_utf8_error() {
+    // 17 KiB of text, bad at its end, then a block of the reserved type: more than
+    // 16 KiB comes out of the one call that meets the corruption.
+    let mut text = vec![b'a'; 17_000];
+    text.push(0xff);
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut out = vec![0u8; sender.max_send_len(text.len())];
+    let n = sender
+        .send(&mut server, MessageKind::Text, &text, &mut out)
+        .unwrap();
+    assert!(n < 2 + 126, "{n}");
+    let mut payload = out[2..n].to_vec();
+    // The stripped sync tail, then BFINAL with BTYPE = 11.
+    payload.extend_from_slice(&[0x00, 0x00, 0xff, 0xff, 0x07]);
+    let mut frame = vec![0u8; payload.len() + 14];
+    let n = client()
+        .send_compressed_fragment(MessageKind::Text, &payload, true, &mut frame)
+        .unwrap();
+    assert_eq!(
+        failure_however_cut(&frame[..n], 1 << 20),
+        ProtocolError::InvalidUtf8
+    );
+}
+
+#[test]
+fn a_final_block_that_ends_in_the_sync_tail_still_ends_the_stream() {
+    // A message whose DEFLATE stream ends (BFINAL) in a match that runs past the end of
+    // the inflater's 32 KiB history, right at the end of the frame: the end of the
+    // stream is only seen when the sync tail is restored. The next message must still
+    // start a new stream. The first message puts the history's end where the match
+    // needs it; the lengths tried include the ones that showed this.
+    let mut noise = 0x2545_f491_u32;
+    let first: Vec<u8> = (0..32_468)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 17;
+            noise ^= noise << 5;
+            noise as u8
+        })
+        .collect();
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut opening = vec![0u8; sender.max_send_len(first.len())];
+    let n = sender
+        .send(&mut client(), MessageKind::Binary, &first, &mut opening)
+        .unwrap();
+    opening.truncate(n);
+    for len in 280..330 {
+        let mut client = client();
+        let mut wire = opening.clone();
+        let second = vec![b'b'; len];
+        let stream = miniz_oxide::deflate::compress_to_vec(&second, 9);
+        let mut frame = vec![0u8; stream.len() + 14];
+        let n = client
+            .send_compressed_fragment(MessageKind::Binary, &stream, true, &mut frame)
+            .unwrap();
+        wire.extend_from_slice(&frame[..n]);
+        // A fresh context, as the inflater's is after the final block.
+        let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+        let mut frame = vec![0u8; sender.max_send_len(5)];
+        let n = sender
+            .send(&mut client, MessageKind::Text, b"Hello", &mut frame)
+            .unwrap();
+        wire.extend_from_slice(&frame[..n]);
+
+        let mut server = Connection::server(compressed_config());
+        let texts = read_all(&mut DeflateMessageReader::new(), &mut server, &mut wire).unwrap();
+        assert_eq!(texts.len(), 3, "{len}");
+        assert!(texts[0] == format!("{first:?}"), "{len}");
+        assert_eq!(texts[1], format!("{second:?}"), "{len}");
+        assert_eq!(texts[2], "Hello", "{len}");
+    }
+}
+
 // ---- negotiation ----
 
 fn request_extensions(value: &str) -> Vec<u8> {

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
 use miniz_oxide::deflate::stream::deflate;
+use miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
 use miniz_oxide::inflate::stream::{inflate, InflateState, MinReset};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
@@ -15,7 +16,7 @@ use crate::connection::ProtocolError;
 /// (§7.2.1, §7.2.2).
 const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// Grown output room per step while nothing says how much is coming.
+/// Grown output room per compressing step while nothing says how much is coming.
 const STEP: usize = 16 * 1024;
 
 /// Initialised storage with a fill mark, so output can be written in place and the
@@ -182,7 +183,11 @@ impl Inflater {
                 // Bytes after the final block (padding some peers add) carry no data.
                 return Ok(());
             }
-            let room = out.spare(STEP, limit.saturating_add(1));
+            // miniz_oxide inflates into its 32 KiB dictionary and copies out what fits;
+            // if the data then turns out corrupt, the rest is dropped. Room for all of it
+            // lets every byte decoded ahead of the corruption meet the limit and the
+            // UTF-8 check, as it would have had the frames been cut finer.
+            let room = out.spare(TINFL_LZ_DICT_SIZE, limit.saturating_add(1));
             let room_len = room.len();
             let result = inflate(state, input, room, MZFlush::None);
             out.len += result.bytes_written;
@@ -206,6 +211,11 @@ impl Inflater {
     /// Ends a message: restores the stripped sync tail, which flushes what the inflater
     /// still holds.
     pub(crate) fn finish(&mut self, out: &mut Buf, limit: usize) -> Result<(), ProtocolError> {
+        if !self.ended {
+            // What the inflater still held may be the end of a final block: a match
+            // that ran past the end of its history at the very end of the frame.
+            self.inflate(&SYNC_TAIL, out, limit)?;
+        }
         if self.ended {
             // The next message starts a new DEFLATE stream. miniz_oxide cannot carry the
             // window across streams, so this works for peers that also reset their
@@ -214,8 +224,7 @@ impl Inflater {
             if let Some(state) = &mut self.state {
                 state.reset_as(MinReset);
             }
-            return Ok(());
         }
-        self.inflate(&SYNC_TAIL, out, limit)
+        Ok(())
     }
 }

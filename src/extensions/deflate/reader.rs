@@ -131,22 +131,27 @@ impl DeflateMessageReader {
         message_finished: bool,
         limit: usize,
     ) -> Result<(), ProtocolError> {
-        self.inflater.inflate(payload, &mut self.buf, limit)?;
-        if message_finished {
-            self.inflater.finish(&mut self.buf, limit)?;
+        let mut inflated = self.inflater.inflate(payload, &mut self.buf, limit);
+        if inflated.is_ok() && message_finished {
+            inflated = self.inflater.finish(&mut self.buf, limit);
         }
         if kind == MessageKind::Text {
+            // Checked before the inflater's verdict: a bad byte inflated ahead of the
+            // limit or of corrupt data is the message's first fault. Had the frames been
+            // cut finer, it would have come out, and failed, in an earlier call; the
+            // error must not depend on the cuts.
+            let complete = message_finished && inflated.is_ok();
             let fresh = &self.buf.filled()[self.utf8_checked..];
             match simdutf8::compat::from_utf8(fresh) {
                 Ok(_) => self.utf8_checked = self.buf.len(),
                 // A code point cut by the end of what has been inflated so far.
-                Err(e) if e.error_len().is_none() && !message_finished => {
+                Err(e) if e.error_len().is_none() && !complete => {
                     self.utf8_checked += e.valid_up_to();
                 }
                 Err(_) => return Err(ProtocolError::InvalidUtf8),
             }
         }
-        Ok(())
+        inflated
     }
 
     fn finished(
