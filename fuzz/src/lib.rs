@@ -9,6 +9,7 @@
 //! more than `MIN_READ_BUFFER` unconsumed bytes, and the same events and the same
 //! replies however the bytes were split.
 
+pub mod deflate;
 pub mod handshake;
 
 use rfc6455::connection::{
@@ -100,35 +101,41 @@ pub fn config_from(flags: u8) -> Config {
 /// then the stream. Flag bits 0–3 go to [`config_from`] (bit 3 negotiates compression); bit 4 sends a local Close at
 /// the first cut.
 pub fn check_raw(side: Side, data: &[u8]) {
-    let flags = data.first().copied().unwrap_or(0);
-    let n = data.get(1).map_or(0, |b| usize::from(b & 7));
-    let header_len = (2 + 2 * n).min(data.len());
-    let stream = &data[header_len..];
-    let cuts: Vec<usize> = data[2.min(data.len())..header_len]
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
-        .collect();
-    let local_close_at = (flags & 0x10 != 0).then(|| cuts.first().copied().unwrap_or(0));
+    let (flags, cuts, stream) = raw_layout(data);
     check_splits(
         &Script {
             side,
             config: config_from(flags),
             stream,
-            local_close_at,
+            local_close_at: local_close_at(flags, &cuts),
         },
         &cuts,
     );
 }
 
+/// Splits `check_raw`'s layout into the flags, the cuts (each within the stream) and
+/// the stream.
+pub(crate) fn raw_layout(data: &[u8]) -> (u8, Vec<usize>, &[u8]) {
+    let flags = data.first().copied().unwrap_or(0);
+    let n = data.get(1).map_or(0, |b| usize::from(b & 7));
+    let header_len = (2 + 2 * n).min(data.len());
+    let stream = &data[header_len..];
+    let cuts = data[2.min(data.len())..header_len]
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    (flags, cuts, stream)
+}
+
+/// Flag bit 4 of the raw layout: a local Close at the first cut.
+pub(crate) fn local_close_at(flags: u8, cuts: &[usize]) -> Option<usize> {
+    (flags & 0x10 != 0).then(|| cuts.first().copied().unwrap_or(0))
+}
+
 /// Runs `script` whole, byte at a time and cut at `cuts`, through the frame-level API
 /// and through `MessageReader`, asserts that they all agree, and returns the outcome.
 pub fn check_splits(script: &Script<'_>, cuts: &[usize]) -> Outcome {
-    let whole = drive(script, &[]);
-    let every: Vec<usize> = (1..script.stream.len()).collect();
-    let bytewise = drive(script, &every);
-    assert_eq!(whole, bytewise, "one chunk and byte at a time disagree");
-    let split = drive(script, cuts);
-    assert_eq!(whole, split, "one chunk and cuts at {cuts:?} disagree");
+    let whole = same_however_cut(script, cuts, drive);
     let messages = drive_messages(script, cuts);
     let expected = match whole.first_compressed {
         Some(at) => [&whole.seen[..at], &[Seen::Error(ProtocolError::Extension)]].concat(),
@@ -141,12 +148,28 @@ pub fn check_splits(script: &Script<'_>, cuts: &[usize]) -> Outcome {
     whole
 }
 
+/// Runs `run` over the stream in one chunk, a byte at a time and cut at `cuts`, asserts
+/// that the three agree, and returns what they saw.
+pub(crate) fn same_however_cut<T: PartialEq + core::fmt::Debug>(
+    script: &Script<'_>,
+    cuts: &[usize],
+    run: impl Fn(&Script<'_>, &[usize]) -> T,
+) -> T {
+    let whole = run(script, &[]);
+    let every: Vec<usize> = (1..script.stream.len()).collect();
+    let bytewise = run(script, &every);
+    assert_eq!(whole, bytewise, "one chunk and byte at a time disagree");
+    let split = run(script, cuts);
+    assert_eq!(whole, split, "one chunk and cuts at {cuts:?} disagree");
+    whole
+}
+
 /// Where the local Close goes; past the end means after the last byte.
-fn close_at(script: &Script<'_>) -> Option<usize> {
+pub(crate) fn close_at(script: &Script<'_>) -> Option<usize> {
     script.local_close_at.map(|c| c.min(script.stream.len()))
 }
 
-fn chunks(script: &Script<'_>, cuts: &[usize]) -> Vec<usize> {
+pub(crate) fn chunks(script: &Script<'_>, cuts: &[usize]) -> Vec<usize> {
     let len = script.stream.len();
     let mut points: Vec<usize> = cuts.iter().map(|&c| c.min(len)).collect();
     points.extend(close_at(script));
@@ -277,7 +300,7 @@ fn drive_conn<K: MaskKeySource>(
 }
 
 /// Does nothing once the connection is closing: `send_close` refuses, as it must.
-fn local_close<K: MaskKeySource>(conn: &mut Connection<K>, sent: &mut Vec<u8>) {
+pub(crate) fn local_close<K: MaskKeySource>(conn: &mut Connection<K>, sent: &mut Vec<u8>) {
     let mut out = [0u8; 64];
     if let Ok(n) = conn.send_close(CloseCode::GOING_AWAY, "fuzz", &mut out) {
         sent.extend_from_slice(&out[..n]);
@@ -285,7 +308,7 @@ fn local_close<K: MaskKeySource>(conn: &mut Connection<K>, sent: &mut Vec<u8>) {
     }
 }
 
-fn check_error_code(e: &ProtocolError) {
+pub(crate) fn check_error_code(e: &ProtocolError) {
     let code = e.close_code();
     assert!(
         [
@@ -377,7 +400,7 @@ fn record(
 pub type Frame = (Opcode, Vec<u8>);
 
 /// Empties `poll_transmit`, keeps the bytes in `sent`, and decodes what came out.
-fn drain<K: MaskKeySource>(
+pub(crate) fn drain<K: MaskKeySource>(
     conn: &mut Connection<K>,
     sent: &mut Vec<u8>,
     masked: bool,
@@ -470,7 +493,7 @@ fn drive_reader<K: MaskKeySource>(
     seen
 }
 
-fn own(message: Message<'_>) -> Seen {
+pub(crate) fn own(message: Message<'_>) -> Seen {
     match message {
         Message::Text(t) => Seen::Text(t.into()),
         Message::Binary(b) => Seen::Binary(b.to_vec()),
