@@ -717,3 +717,59 @@ fn client_checks_answers() {
         Some(9)
     );
 }
+
+/// Sends `payloads` with `sender` from a client and reads them back on a server.
+fn round_trip(params: &DeflateParams, level: u8, payloads: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut client = client();
+    let mut server = Connection::server(compressed_config());
+    let mut sender = DeflateSender::with_level(params, Role::Client, level);
+    let mut wire = Vec::new();
+    for p in payloads {
+        let mut out = vec![0u8; sender.max_send_len(p.len())];
+        let n = sender
+            .send(&mut client, MessageKind::Binary, p, &mut out)
+            .expect("room for the worst case");
+        wire.extend_from_slice(&out[..n]);
+    }
+    let mut reader = DeflateMessageReader::new();
+    let (mut at, mut back) = (0, Vec::new());
+    while at < wire.len() {
+        let (consumed, message) = reader.read(&mut server, &mut wire[at..]).expect("valid");
+        if let Some(Message::Binary(b)) = message {
+            back.push(b.to_vec());
+        }
+        at += consumed;
+    }
+    back
+}
+
+/// Found by the deflate_connection fuzz target: miniz_oxide emits stored blocks (level 0)
+/// in pieces of about 31 KiB, and a compressing call that only hands over output left
+/// from an earlier call looked like the end of the flush, so the message's tail was
+/// never sent. The sizes around that block boundary, and a few far from it, at every
+/// level kind (stored, fast, default, best).
+#[test]
+fn every_level_sends_messages_whole_around_the_compressors_block_sizes() {
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let payload = |len: usize, salt: usize| -> Vec<u8> {
+        (0..len).map(|j| ((j * 7 + salt) % 251) as u8).collect()
+    };
+    for len in (31_700..31_950).step_by(3) {
+        let sent = vec![payload(len, 0), payload(len, 13)];
+        assert_eq!(round_trip(&params, 0, &sent), sent, "level 0, {len} bytes");
+    }
+    for level in [0, 1, 6, 9] {
+        for len in [0, 1, 16_383, 16_384, 65_535, 65_536, 200_000] {
+            let sent = vec![payload(len, 0), payload(len, 13)];
+            assert_eq!(
+                round_trip(&params, level, &sent),
+                sent,
+                "level {level}, {len} bytes"
+            );
+        }
+    }
+}

@@ -141,6 +141,11 @@ impl Deflater {
 }
 
 fn run(state: &mut CompressorOxide, mut input: &[u8], flush: MZFlush, out: &mut Buf) {
+    // A call that found output still pending from a call that ran out of room only
+    // hands that over and returns, input consumed or not, before compressing the rest
+    // and flushing: it says nothing about being done. Room left over means done only
+    // when the call before also had room left.
+    let mut previous_filled = false;
     loop {
         let want = (input.len() / 2).clamp(64, STEP);
         let room = out.spare(want, usize::MAX);
@@ -148,10 +153,14 @@ fn run(state: &mut CompressorOxide, mut input: &[u8], flush: MZFlush, out: &mut 
         let result = deflate(state, input, room, flush);
         out.len += result.bytes_written;
         input = &input[result.bytes_consumed..];
-        let stalled = matches!(result.status, Err(MZError::Buf));
-        if (input.is_empty() && result.bytes_written < room_len) || stalled {
+        if matches!(result.status, Err(MZError::Buf)) {
             return;
         }
+        let filled = result.bytes_written == room_len;
+        if input.is_empty() && !filled && !previous_filled {
+            return;
+        }
+        previous_filled = filled;
     }
 }
 
