@@ -14,26 +14,38 @@ mod workloads;
 
 use workloads::workloads;
 
-/// Returns the payload bytes and the messages seen.
-fn decode_all(buf: &mut [u8]) -> (u64, u64) {
+/// The timed loop: what a caller that only looks at payloads does, like the walk.
+fn decode_all(buf: &mut [u8]) -> u64 {
     let config = Config::default().max_message_size(1 << 21);
     let mut conn = Connection::server(config);
     let mut at = 0;
-    let (mut total, mut messages) = (0u64, 0u64);
+    let mut total = 0u64;
     while at < buf.len() {
         let read = conn.read(&mut buf[at..]).expect("valid input");
-        if let Some(Event::Data {
-            payload,
-            message_finished,
-            ..
-        }) = read.event
-        {
+        if let Some(Event::Data { payload, .. }) = read.event {
             total += payload.len() as u64;
-            messages += message_finished as u64;
         }
         at += read.consumed;
     }
-    (total, messages)
+    total
+}
+
+/// Messages in a workload, checked once before timing.
+fn count_messages(buf: &mut [u8]) -> u64 {
+    let mut conn = Connection::server(Config::default().max_message_size(1 << 21));
+    let (mut at, mut messages) = (0, 0);
+    while at < buf.len() {
+        let read = conn.read(&mut buf[at..]).expect("valid input");
+        if let Some(Event::Data {
+            message_finished: true,
+            ..
+        }) = read.event
+        {
+            messages += 1;
+        }
+        at += read.consumed;
+    }
+    messages
 }
 
 /// The physical limit: parse just enough of each header to find the payload, and
@@ -85,10 +97,8 @@ fn decode(c: &mut Criterion) {
         } else {
             Throughput::Bytes(w.payload_bytes)
         });
-        assert_eq!(
-            decode_all(&mut w.input.clone()),
-            (w.payload_bytes, w.messages)
-        );
+        assert_eq!(decode_all(&mut w.input.clone()), w.payload_bytes);
+        assert_eq!(count_messages(&mut w.input.clone()), w.messages);
         assert_eq!(u64_walk(&mut w.input.clone(), false), w.payload_bytes);
         let mut sink = vec![0u8; w.input.len()];
         group.bench_function("memcpy", |b| {

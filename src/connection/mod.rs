@@ -387,8 +387,25 @@ impl<K: MaskKeySource> Connection<K> {
     /// nothing consumed means: read more bytes first. On error the connection has failed:
     /// a Close with [`ProtocolError::close_code`] is queued for `poll_transmit`, and later
     /// calls consume everything and deliver nothing.
-    #[inline]
+    // Always inlined, and small: the whole-message path is most of the work for small
+    // frames, and a call into a large `read` costs more than that work.
+    #[inline(always)]
     pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+        // No message open (so no frame either), not failed, still reading data.
+        if self.message.is_none()
+            && !self.failed
+            && matches!(self.state, CloseState::Open | CloseState::CloseSent)
+        {
+            if let Some(whole) = self.whole_message_frame(input) {
+                return self.deliver_whole_message(whole, input);
+            }
+        }
+        self.read_frame(input)
+    }
+
+    /// The general path of [`read`](Self::read): every frame, in pieces if need be.
+    #[inline(never)]
+    fn read_frame<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
         if self.failed || matches!(self.state, CloseState::CloseReceived | CloseState::Closed) {
             return Ok(Read {
                 consumed: input.len(),
@@ -397,11 +414,6 @@ impl<K: MaskKeySource> Connection<K> {
         }
         if let (Some(frame), Some(message)) = (self.frame, self.message) {
             return self.continue_frame(message, frame, input, 0);
-        }
-        if self.message.is_none() {
-            if let Some(whole) = self.whole_message_frame(input) {
-                return self.deliver_whole_message(whole, input);
-            }
         }
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
