@@ -45,14 +45,16 @@ fn read_all<K: rfc6455::MaskKeySource>(
     Ok(texts)
 }
 
+/// One compressed text frame; the bytes need not be UTF-8, for tests of the reader's check.
 fn server_send(
     sender: &mut DeflateSender,
     server: &mut Connection<NoMasking>,
-    text: &str,
+    text: impl AsRef<[u8]>,
 ) -> Vec<u8> {
+    let text = text.as_ref();
     let mut out = vec![0u8; sender.max_send_len(text.len())];
     let n = sender
-        .send(server, MessageKind::Text, text.as_bytes(), &mut out)
+        .send(server, MessageKind::Text, text, &mut out)
         .unwrap();
     out.truncate(n);
     out
@@ -300,12 +302,9 @@ fn invalid_utf8_fails_fast_with_1007() {
     text.extend(std::iter::repeat_n(b'b', 100_000));
     let mut server = Connection::server(compressed_config());
     let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
-    let mut out = vec![0u8; sender.max_send_len(text.len())];
-    let n = sender
-        .send(&mut server, MessageKind::Text, &text, &mut out)
-        .unwrap();
+    let out = server_send(&mut sender, &mut server, &text);
     // Re-frame the compressed payload as 3-byte fragments.
-    let payload = &out[2..n];
+    let payload = &out[2..];
     let mut server = Connection::server(compressed_config());
     let mut wire = Vec::new();
     let mut frame = [0u8; 16];
@@ -417,12 +416,9 @@ fn bad_text_ahead_of_corrupt_data_is_a_utf8_error() {
     text.push(0xff);
     let mut server = Connection::server(compressed_config());
     let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
-    let mut out = vec![0u8; sender.max_send_len(text.len())];
-    let n = sender
-        .send(&mut server, MessageKind::Text, &text, &mut out)
-        .unwrap();
-    assert!(n < 2 + 126, "{n}");
-    let mut payload = out[2..n].to_vec();
+    let out = server_send(&mut sender, &mut server, &text);
+    assert!(out.len() < 2 + 126, "{}", out.len());
+    let mut payload = out[2..].to_vec();
     // The stripped sync tail, then BFINAL with BTYPE = 11.
     payload.extend_from_slice(&[0x00, 0x00, 0xff, 0xff, 0x07]);
     let mut frame = vec![0u8; payload.len() + 14];

@@ -333,12 +333,10 @@ impl<K: MaskKeySource> Connection<K> {
             whole_message_limit: if config.max_fragments == 0 {
                 0
             } else {
-                let limit = if config.max_frame_size < config.max_message_size {
-                    config.max_frame_size
-                } else {
-                    config.max_message_size
-                };
-                limit.saturating_add(1)
+                config
+                    .max_frame_size
+                    .min(config.max_message_size)
+                    .saturating_add(1)
             },
             sending: None,
             pending_pong: None,
