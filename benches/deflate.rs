@@ -77,7 +77,10 @@ fn json(c: &mut Criterion) {
             });
             group.bench_function("read", |b| {
                 b.iter(|| {
-                    let mut client = Connection::client(config, || [1, 2, 3, 4]);
+                    let mut client = Connection::client(
+                        config,
+                        rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]),
+                    );
                     let mut reader = DeflateMessageReader::new();
                     for frame in &wire {
                         let mut frame = frame.clone();

@@ -24,9 +24,10 @@
 //! ```
 //! use rfc6455::connection::{Config, Connection, Event};
 //! use rfc6455::frame::CloseCode;
+//! use rfc6455::DeterministicKeys;
 //!
 //! // What arrived from the network: two masked frames and the client's Close.
-//! let mut client = Connection::client(Config::default(), || [0x37, 0xfa, 0x21, 0x3d]);
+//! let mut client = Connection::client(Config::default(), DeterministicKeys::repeating([0x37, 0xfa, 0x21, 0x3d]));
 //! let mut network = vec![0u8; 256];
 //! let mut n = client.send_text("Hello", &mut network)?;
 //! n += client.send_ping(b"are you there?", &mut network[n..])?;
@@ -99,9 +100,9 @@ pub mod frame;
 pub mod handshake;
 mod random;
 
-pub use random::MaskKeySource;
 #[cfg(feature = "std")]
 pub use random::OsRandom;
+pub use random::{DeterministicKeys, MaskKeySource};
 
 /// The result of a decoder that may need more bytes.
 ///

@@ -6,28 +6,89 @@
 
 /// Where a client connection gets a fresh masking key for every frame it sends (§5.3).
 ///
-/// Any `FnMut() -> [u8; 4]` is a source. With the `std` feature, [`OsRandom`] draws keys
-/// from the operating system.
+/// With the `std` feature, [`OsRandom`] draws keys from the operating system. Without
+/// it, implement this trait on the platform's random number generator: masking exists
+/// so that the bytes on the wire are not the application's choice (§10.3), which only
+/// holds if nobody on the path can predict the keys. [`DeterministicKeys`] is the one
+/// predictable source, named so, for tests and benchmarks.
 ///
 /// ```
 /// use rfc6455::MaskKeySource;
-/// let mut n = 0u32;
-/// let mut counter = move || { n += 1; n.to_le_bytes() };
-/// assert_eq!(counter.next_mask_key(), [1, 0, 0, 0]);
+/// struct Hardware; // a stand-in for an embedded true random number generator
+/// impl MaskKeySource for Hardware {
+///     fn next_mask_key(&mut self) -> [u8; 4] {
+///         [0x5b, 0x0e, 0xd1, 0x73] // read the TRNG here
+///     }
+/// }
+/// assert_eq!(Hardware.next_mask_key().len(), 4);
 /// ```
 pub trait MaskKeySource {
     /// A key the peer (and anyone on the path) cannot predict.
     fn next_mask_key(&mut self) -> [u8; 4];
 }
 
-impl<F: FnMut() -> [u8; 4]> MaskKeySource for F {
+/// Predictable masking keys, for tests, benchmarks, fuzzing and documentation, where
+/// the bytes on the wire must be the same from run to run.
+///
+/// **Never use it for a real connection**: a key anyone can predict defeats masking
+/// (RFC 6455 §5.3, §10.3). Use [`OsRandom`] (feature `std`) or a [`MaskKeySource`] on
+/// the platform's random number generator.
+///
+/// ```
+/// use rfc6455::{DeterministicKeys, MaskKeySource};
+/// let mut fixed = DeterministicKeys::repeating([1, 2, 3, 4]);
+/// assert_eq!(fixed.next_mask_key(), [1, 2, 3, 4]);
+/// assert_eq!(fixed.next_mask_key(), [1, 2, 3, 4]);
+/// let mut varied = DeterministicKeys::sequence(7);
+/// assert_ne!(varied.next_mask_key(), varied.next_mask_key());
+/// ```
+#[derive(Debug, Clone)]
+pub struct DeterministicKeys {
+    state: u32,
+    varies: bool,
+}
+
+impl DeterministicKeys {
+    /// The same key for every frame.
+    pub const fn repeating(key: [u8; 4]) -> Self {
+        DeterministicKeys {
+            state: u32::from_le_bytes(key),
+            varies: false,
+        }
+    }
+
+    /// A different key for every frame, the same sequence for the same `seed` (an
+    /// xorshift generator: cheap, and not in the least unpredictable).
+    pub const fn sequence(seed: u32) -> Self {
+        DeterministicKeys {
+            // xorshift never leaves 0.
+            state: if seed == 0 { 0x9E37_79B9 } else { seed },
+            varies: true,
+        }
+    }
+}
+
+impl MaskKeySource for DeterministicKeys {
     fn next_mask_key(&mut self) -> [u8; 4] {
-        self()
+        if self.varies {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 17;
+            self.state ^= self.state << 5;
+        }
+        self.state.to_le_bytes()
     }
 }
 
 /// Keys from the operating system's random source, read 64 keys at a time so that small
 /// frames do not each cost a system call.
+///
+/// The pool holds keys not yet used, so it is neither printed by `Debug` nor duplicated:
+/// there is no `Clone`, since a clone would hand out the same keys again.
+///
+/// ```compile_fail
+/// let rng = rfc6455::OsRandom::new();
+/// let replay = rng.clone();
+/// ```
 ///
 /// ```
 /// use rfc6455::{MaskKeySource, OsRandom};
@@ -37,7 +98,6 @@ impl<F: FnMut() -> [u8; 4]> MaskKeySource for F {
 /// rng.fill(&mut nonce);
 /// ```
 #[cfg(feature = "std")]
-#[derive(Debug, Clone)]
 pub struct OsRandom {
     pool: [u8; 256],
     used: usize,
@@ -60,6 +120,13 @@ impl OsRandom {
     /// frames safely without one, and there is nothing sound to fall back to.
     pub fn fill(&mut self, out: &mut [u8]) {
         getrandom::fill(out).expect("the operating system's random source failed");
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for OsRandom {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OsRandom").finish_non_exhaustive()
     }
 }
 

@@ -16,7 +16,10 @@ fn compressed_config() -> Config {
 }
 
 fn client() -> Connection<impl rfc6455::MaskKeySource> {
-    Connection::client(compressed_config(), || [0x11, 0x22, 0x33, 0x44])
+    Connection::client(
+        compressed_config(),
+        rfc6455::DeterministicKeys::repeating([0x11, 0x22, 0x33, 0x44]),
+    )
 }
 
 /// Reads every message in `wire` as a client would, one step at a time.

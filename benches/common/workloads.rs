@@ -13,15 +13,9 @@ pub struct Workload {
     pub payload_bytes: u64,
 }
 
-/// A fixed xorshift sequence of masking keys, so every run sees the same bytes.
-fn keys() -> impl FnMut() -> [u8; 4] {
-    let mut state = 0x9E37_79B9u32;
-    move || {
-        state ^= state << 13;
-        state ^= state >> 17;
-        state ^= state << 5;
-        state.to_le_bytes()
-    }
+/// A fixed sequence of masking keys, so every run sees the same bytes.
+fn keys() -> rfc6455::DeterministicKeys {
+    rfc6455::DeterministicKeys::sequence(0x9E37_79B9)
 }
 
 fn encode_messages(

@@ -36,7 +36,7 @@ pub enum Message<'a> {
 ///
 /// ```
 /// use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
-/// let mut client = Connection::client(Config::default(), || [9, 8, 7, 6]);
+/// let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::repeating([9, 8, 7, 6]));
 /// let mut server = Connection::server(Config::default());
 /// let mut wire = vec![0u8; 64];
 /// let mut n = client.send_fragment(MessageKind::Text, "Hel".as_bytes(), false, &mut wire)?;

@@ -242,12 +242,30 @@ impl ControlPayload {
     }
 }
 
-/// A server's mask-key source: servers never mask (§5.1), so it is never called.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoMasking;
+/// The key source of a server connection, which never masks (§5.1).
+///
+/// Only [`Connection::server`] makes one, so a client cannot be built with it: a client
+/// that sent frames under a predictable key would defeat masking (§10.3).
+///
+/// ```compile_fail
+/// use rfc6455::connection::{Config, Connection, NoMasking};
+/// // A server's key source cannot be made outside the crate, so no client masks with it.
+/// let client = Connection::client(Config::default(), NoMasking(()));
+/// ```
+///
+/// Nor is a closure a key source: `|| [0; 4]` would be one line away from the same
+/// mistake. Tests name their predictable keys [`DeterministicKeys`](crate::DeterministicKeys).
+///
+/// ```compile_fail
+/// use rfc6455::connection::{Config, Connection};
+/// let client = Connection::client(Config::default(), || [0u8; 4]);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NoMasking(());
 
 impl MaskKeySource for NoMasking {
     fn next_mask_key(&mut self) -> [u8; 4] {
+        // Never called: `encode_frame` masks only for a client.
         [0; 4]
     }
 }
@@ -265,7 +283,7 @@ impl MaskKeySource for NoMasking {
 /// use rfc6455::frame::CloseCode;
 ///
 /// let mut server = Connection::server(Config::default());
-/// let mut client = Connection::client(Config::default(), || [1, 2, 3, 4]);
+/// let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
 ///
 /// // The client encodes a message; the bytes travel; the server reads them.
 /// let mut wire = [0u8; 64];
@@ -309,7 +327,7 @@ pub struct Connection<K = NoMasking> {
 impl Connection<NoMasking> {
     /// A server-side connection.
     pub fn server(config: Config) -> Self {
-        Self::new(Role::Server, config, NoMasking)
+        Self::new(Role::Server, config, NoMasking(()))
     }
 }
 

@@ -45,7 +45,7 @@
 //! // Messages: the server compresses, the client inflates.
 //! let conn_config = Config::default().compressed_messages(true);
 //! let mut server = Connection::server(conn_config);
-//! let mut client = Connection::client(conn_config, || [1, 2, 3, 4]);
+//! let mut client = Connection::client(conn_config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
 //! let mut sender = DeflateSender::new(&server_params, Role::Server);
 //! let mut reader = DeflateMessageReader::new();
 //! let json = br#"{"symbol":"ACME","price":12.5,"symbol":"ACME","price":12.5}"#;

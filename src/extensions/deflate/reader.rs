@@ -25,7 +25,7 @@ use super::codec::{Buf, Inflater};
 ///
 /// let params = DeflateParams::default();
 /// let config = Config::default().compressed_messages(true);
-/// let mut client = Connection::client(config, || [1, 2, 3, 4]);
+/// let mut client = Connection::client(config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
 /// let mut server = Connection::server(config);
 /// let mut sender = DeflateSender::new(&params, Role::Client);
 /// let mut reader = DeflateMessageReader::new();
