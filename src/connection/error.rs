@@ -51,6 +51,12 @@ pub enum ProtocolError {
     /// An extension rejected a message it was handed (e.g. undecodable compressed data).
     #[error("extension failed to process a message")]
     Extension,
+    /// A message reader was handed part of a message whose start it did not see (the
+    /// first fragment was read with [`Connection::read`](super::Connection::read)
+    /// directly, or the reader is shared between connections). The local side cannot
+    /// deliver the message, so the connection fails with 1011 (§7.4.1).
+    #[error("message reader out of step with its connection")]
+    ReaderOutOfStep,
 }
 
 impl ProtocolError {
@@ -62,6 +68,7 @@ impl ProtocolError {
             ProtocolError::MessageTooBig { .. } | ProtocolError::TooManyFragments { .. } => {
                 CloseCode::MESSAGE_TOO_BIG
             }
+            ProtocolError::ReaderOutOfStep => CloseCode::INTERNAL_ERROR,
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }

@@ -58,6 +58,8 @@ pub struct MessageReader {
     buf: Vec<u8>,
     /// The buffer holds a message already handed out: clear it on the next call.
     delivered: bool,
+    /// A fragmented message has begun through this reader and not ended.
+    open: bool,
 }
 
 impl MessageReader {
@@ -66,6 +68,7 @@ impl MessageReader {
         MessageReader {
             buf: Vec::new(),
             delivered: false,
+            open: false,
         }
     }
 
@@ -81,6 +84,11 @@ impl MessageReader {
     /// [`Config::compressed_messages`](super::Config::compressed_messages)) fails the
     /// connection with [`ProtocolError::Extension`]; the permessage-deflate layer reads
     /// those.
+    ///
+    /// A reader must see every event of its connection: if the start of a message was
+    /// read elsewhere (with [`Connection::read`], or through another reader), or this
+    /// reader's message began on another connection, the connection fails with
+    /// [`ProtocolError::ReaderOutOfStep`] rather than deliver part of a message.
     pub fn read<'a, K: MaskKeySource>(
         &'a mut self,
         conn: &mut Connection<K>,
@@ -90,10 +98,16 @@ impl MessageReader {
             self.buf.clear();
             self.delivered = false;
         }
+        if conn.message_open() != self.open {
+            self.buf = Vec::new();
+            self.open = false;
+            return Err(conn.fail(ProtocolError::ReaderOutOfStep));
+        }
         let read = match conn.read(input) {
             Ok(read) => read,
             Err(e) => {
                 self.buf = Vec::new();
+                self.open = false;
                 return Err(e);
             }
         };
@@ -115,16 +129,20 @@ impl MessageReader {
                 message_finished,
                 ..
             }) => {
-                if message_finished && self.buf.is_empty() {
-                    Some(whole(kind, payload))
+                self.open = !message_finished;
+                let message = if message_finished && self.buf.is_empty() {
+                    payload
                 } else {
                     self.append(payload, conn.config().max_message_size);
-                    if message_finished {
-                        self.delivered = true;
-                        Some(whole(kind, &self.buf))
-                    } else {
-                        None
+                    if !message_finished {
+                        return Ok((read.consumed, None));
                     }
+                    self.delivered = true;
+                    &self.buf
+                };
+                match whole(kind, message) {
+                    Some(message) => Some(message),
+                    None => return Err(conn.fail(ProtocolError::ReaderOutOfStep)),
                 }
             }
         };
@@ -144,15 +162,13 @@ impl MessageReader {
     }
 }
 
-fn whole(kind: MessageKind, payload: &[u8]) -> Message<'_> {
+fn whole(kind: MessageKind, payload: &[u8]) -> Option<Message<'_>> {
     match kind {
-        MessageKind::Binary => Message::Binary(payload),
-        // The connection validated every byte and the message's end; this cannot fail,
-        // and `forbid(unsafe_code)` rules out the unchecked conversion, so the check runs
-        // again, at SIMD speed.
-        MessageKind::Text => match simdutf8::basic::from_utf8(payload) {
-            Ok(text) => Message::Text(text),
-            Err(_) => unreachable!("text validated by the connection"),
-        },
+        MessageKind::Binary => Some(Message::Binary(payload)),
+        // The connection validated every byte and the message's end, and the reader saw
+        // the whole message (`open` is checked against the connection), so this does not
+        // fail; `forbid(unsafe_code)` rules out the unchecked conversion, so the check
+        // runs again, at SIMD speed.
+        MessageKind::Text => simdutf8::basic::from_utf8(payload).ok().map(Message::Text),
     }
 }

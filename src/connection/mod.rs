@@ -391,6 +391,12 @@ impl<K: MaskKeySource> Connection<K> {
         self.failed || (self.state == CloseState::Closed && self.role == Role::Server)
     }
 
+    /// Whether an incoming data message has begun and not ended: message readers check
+    /// that they saw its start.
+    pub(crate) fn message_open(&self) -> bool {
+        self.message.is_some()
+    }
+
     /// Whether [`poll_transmit`](Connection::poll_transmit) has bytes to hand out.
     pub fn wants_transmit(&self) -> bool {
         self.pending_pong.is_some() || self.pending_close.is_some()
