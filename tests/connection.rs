@@ -363,11 +363,76 @@ fn s5_5_1_no_data_may_be_sent_after_close() {
     let mut out = [0u8; 64];
     conn.send_close(CloseCode::NORMAL, "", &mut out).unwrap();
     assert_eq!(conn.send_text("late", &mut out), Err(SendError::Closing));
-    assert_eq!(conn.send_ping(b"", &mut out), Err(SendError::Closing));
+    assert_eq!(
+        conn.send_fragment(MessageKind::Binary, b"late", false, &mut out),
+        Err(SendError::Closing)
+    );
     assert_eq!(
         conn.send_close(CloseCode::NORMAL, "", &mut out),
         Err(SendError::Closing)
     );
+    // §5.5.1 forbids data frames only: control frames may follow our Close.
+    assert_eq!(conn.send_ping(b"", &mut out), Ok(2));
+    assert_eq!(conn.send_pong(b"", &mut out), Ok(2));
+}
+
+#[test]
+fn s5_5_2_ping_after_our_close_is_still_answered() {
+    let mut conn = Connection::server(Config::default());
+    conn.send_close(CloseCode::NORMAL, "", &mut [0u8; 16])
+        .unwrap();
+    let events = events_split(&mut conn, &client_frame(0x89, b"still there?"), &[]);
+    assert_eq!(events, [Owned::Ping(b"still there?".to_vec())]);
+    let sent = drain(&mut conn);
+    assert_eq!(sent, raw_frame(0x8A, None, b"still there?"));
+    // The peer's Close completes the handshake as before.
+    let events = events_split(&mut conn, &client_frame(0x88, &[0x03, 0xE8]), &[]);
+    assert_eq!(events, [Owned::Close(NORMAL, String::new())]);
+    assert!(drain(&mut conn).is_empty());
+    assert!(conn.should_close_transport());
+}
+
+#[test]
+fn s5_5_2_pong_queued_before_our_close_still_goes_out() {
+    let mut conn = Connection::server(Config::default());
+    events_split(&mut conn, &client_frame(0x89, b"ping"), &[]);
+    let mut out = [0u8; 16];
+    let n = conn.send_close(CloseCode::NORMAL, "", &mut out).unwrap();
+    assert_eq!(out[0], 0x88);
+    assert_eq!(n, 4);
+    assert_eq!(drain(&mut conn), raw_frame(0x8A, None, b"ping"));
+}
+
+#[test]
+fn s5_5_2_ping_after_the_peers_close_is_not_answered() {
+    let mut conn = Connection::server(Config::default());
+    let mut bytes = client_frame(0x88, &[0x03, 0xE8]);
+    bytes.extend(client_frame(0x89, b"late"));
+    let events = events_split(&mut conn, &bytes, &[]);
+    assert_eq!(events, [Owned::Close(NORMAL, String::new())]);
+    assert_eq!(drain(&mut conn), raw_frame(0x88, None, &[0x03, 0xE8]));
+    let mut out = [0u8; 16];
+    assert_eq!(conn.send_pong(b"", &mut out), Err(SendError::Closing));
+}
+
+#[test]
+fn s7_1_5_after_end_of_stream_both_roles_close_the_transport() {
+    let mut server = Connection::server(Config::default());
+    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    assert!(server.read_eof().is_some());
+    assert!(client.read_eof().is_some());
+    assert!(server.should_close_transport());
+    assert!(client.should_close_transport());
+    // Also after a completed closing handshake, where a client otherwise waits for the
+    // server to close first (§7.1.1).
+    let mut pair = Pair::new(Config::default());
+    pair.server_send(|s, out| s.send_close(CloseCode::NORMAL, "", out), 64)
+        .unwrap();
+    pair.pump();
+    assert_eq!(pair.client.close_state(), CloseState::Closed);
+    assert!(!pair.client.should_close_transport());
+    assert_eq!(pair.client.read_eof(), None);
+    assert!(pair.client.should_close_transport());
 }
 
 #[test]

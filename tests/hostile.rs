@@ -911,16 +911,6 @@ fn anything_after_the_peers_close_is_ignored() {
 }
 
 #[test]
-fn ping_after_our_close_is_delivered_but_not_answered() {
-    let mut conn = Connection::server(Config::default());
-    conn.send_close(CloseCode::NORMAL, "", &mut [0; 16])
-        .unwrap();
-    let events = events_split(&mut conn, &client_frame(0x89, b"p"), &[]);
-    assert_eq!(events, [Owned::Ping(b"p".to_vec())]);
-    assert!(drain(&mut conn).is_empty());
-}
-
-#[test]
 fn protocol_error_after_our_close_sends_no_second_close() {
     let mut conn = Connection::server(Config::default());
     conn.send_close(CloseCode::NORMAL, "", &mut [0; 16])

@@ -1,8 +1,10 @@
 //! A careless or mistaken caller: every misuse of the public API is an error, never a
 //! panic, a corrupted frame or a leaked secret.
+#![cfg(feature = "alloc")]
 
 mod support;
 
+use proptest::prelude::*;
 use rfc6455::{DeterministicKeys, MaskKeySource};
 
 /// §10.3: masking keys must be unpredictable, so the pool of keys not yet used must not
@@ -29,4 +31,454 @@ fn deterministic_keys_are_what_their_name_says() {
     let distinct: std::collections::HashSet<_> = keys.iter().collect();
     assert_eq!(distinct.len(), keys.len());
     assert_ne!(DeterministicKeys::sequence(0).next_mask_key(), [0; 4]);
+}
+
+use rfc6455::connection::{
+    Config, Connection, Message, MessageKind, MessageReader, ProtocolError, SendError,
+};
+use rfc6455::frame::CloseCode;
+use support::*;
+
+/// §5.4: a message may not begin inside another. `send_text` / `send_binary` while a
+/// fragmented message of the same kind is open would otherwise continue it, gluing two
+/// messages into one at the peer.
+#[test]
+fn s5_4_whole_message_sends_refuse_while_a_fragmented_message_is_open() {
+    for kind in [MessageKind::Text, MessageKind::Binary] {
+        let mut conn = Connection::server(Config::default());
+        let mut out = [0u8; 64];
+        conn.send_fragment(kind, b"open", false, &mut out).unwrap();
+        assert_eq!(
+            conn.send_text("glued", &mut out),
+            Err(SendError::MessageInProgress)
+        );
+        assert_eq!(
+            conn.send_binary(b"glued", &mut out),
+            Err(SendError::MessageInProgress)
+        );
+        for other in [MessageKind::Text, MessageKind::Binary] {
+            assert_eq!(
+                conn.send_message_fragmented(other, b"glued", 2, &mut out),
+                Err(SendError::MessageInProgress)
+            );
+            assert_eq!(
+                conn.send_message_fragmented(other, b"", 2, &mut out),
+                Err(SendError::MessageInProgress)
+            );
+        }
+        // The open message still ends normally, and a new one may follow.
+        let n = conn.send_fragment(kind, b"", true, &mut out).unwrap();
+        assert_eq!(&out[..n], [0x80, 0x00]);
+        assert!(conn.send_binary(b"next", &mut out).is_ok());
+    }
+}
+
+#[test]
+fn fragment_size_of_usize_max_is_one_frame_not_an_overflow() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0u8; 64];
+    let n = conn
+        .send_message_fragmented(MessageKind::Binary, b"abc", usize::MAX, &mut out)
+        .unwrap();
+    assert_eq!(&out[..n], [0x82, 0x03, b'a', b'b', b'c']);
+    let n = conn
+        .send_message_fragmented(MessageKind::Binary, b"abc", 0, &mut out)
+        .unwrap();
+    assert_eq!(n, 3 * 3);
+    let mut client = Connection::client(Config::default(), DeterministicKeys::sequence(3));
+    let n = client
+        .send_message_fragmented(MessageKind::Text, b"abc", usize::MAX, &mut out)
+        .unwrap();
+    assert_eq!(n, 6 + 3);
+}
+
+/// §5.6 / §8.1: text the peer would reject as invalid UTF-8 never leaves this side.
+#[test]
+fn s8_1_text_fragments_that_are_not_utf8_are_refused_before_writing() {
+    let mut conn = Connection::server(Config::default());
+    let mut out = [0xAAu8; 64];
+    assert_eq!(
+        conn.send_fragment(MessageKind::Text, b"ok \xFF", true, &mut out),
+        Err(SendError::InvalidUtf8)
+    );
+    assert!(out.iter().all(|&b| b == 0xAA), "nothing written");
+    // A code point split between fragments is fine...
+    let euro = "€".as_bytes();
+    conn.send_fragment(MessageKind::Text, &euro[..1], false, &mut out)
+        .unwrap();
+    // ... an invalid continuation is not, and leaves the message open as it was ...
+    assert_eq!(
+        conn.send_fragment(MessageKind::Text, b"x", false, &mut out),
+        Err(SendError::InvalidUtf8)
+    );
+    // ... and the last piece must finish the code point.
+    assert_eq!(
+        conn.send_fragment(MessageKind::Text, &euro[1..2], true, &mut out),
+        Err(SendError::InvalidUtf8)
+    );
+    conn.send_fragment(MessageKind::Text, &euro[1..], true, &mut out)
+        .unwrap();
+    assert_eq!(
+        conn.send_message_fragmented(MessageKind::Text, b"\xC3(", 1, &mut out),
+        Err(SendError::InvalidUtf8)
+    );
+    // Binary is not checked.
+    assert!(conn
+        .send_message_fragmented(MessageKind::Binary, b"\xC3(", 1, &mut out)
+        .is_ok());
+}
+
+/// A reader that did not see a message's first fragment cannot deliver the message:
+/// it fails the connection with 1011 (§7.4.1) instead of panicking.
+#[test]
+fn message_reader_given_a_message_whose_start_was_read_elsewhere_fails_with_1011() {
+    let mut client = Connection::client(Config::default(), DeterministicKeys::sequence(1));
+    let mut wire = vec![0u8; 64];
+    let mut n = client
+        .send_fragment(
+            MessageKind::Text,
+            "€".as_bytes()[..1].as_ref(),
+            false,
+            &mut wire,
+        )
+        .unwrap();
+    n += client
+        .send_fragment(
+            MessageKind::Text,
+            &"€".as_bytes()[1..],
+            true,
+            &mut wire[n..],
+        )
+        .unwrap();
+    let mut server = Connection::server(Config::default());
+    let first = server.read(&mut wire[..n]).unwrap().consumed;
+    let mut reader = MessageReader::new();
+    let result = reader.read(&mut server, &mut wire[first..n]);
+    assert_eq!(result, Err(ProtocolError::ReaderOutOfStep));
+    assert_eq!(
+        close_code_of(&drain(&mut server)),
+        Some(CloseCode::INTERNAL_ERROR.0)
+    );
+}
+
+#[test]
+fn message_reader_shared_by_two_connections_fails_instead_of_mixing_messages() {
+    let mut wire = vec![0u8; 64];
+    let mut client = Connection::client(Config::default(), DeterministicKeys::sequence(1));
+    let n = client
+        .send_fragment(MessageKind::Binary, b"from a", false, &mut wire)
+        .unwrap();
+    let m = client
+        .send_fragment(MessageKind::Binary, b"", true, &mut wire[n..])
+        .unwrap();
+    // Reads unmask in place: every read below gets its own copy of the frames.
+    let (first, rest) = (wire[..n].to_vec(), wire[n..n + m].to_vec());
+    let mut reader = MessageReader::new();
+    let mut a = Connection::server(Config::default());
+    let mut b = Connection::server(Config::default());
+    assert_eq!(reader.read(&mut a, &mut first.clone()).unwrap(), (n, None));
+    let mut other = raw_frame(0x82, Some([1, 2, 3, 4]), b"from b");
+    assert_eq!(
+        reader.read(&mut b, &mut other),
+        Err(ProtocolError::ReaderOutOfStep)
+    );
+    // A fresh reader on `a` is out of step too; the right one is not.
+    assert_eq!(
+        MessageReader::new().read(&mut a, &mut rest.clone()),
+        Err(ProtocolError::ReaderOutOfStep)
+    );
+    let mut a = Connection::server(Config::default());
+    let mut reader = MessageReader::new();
+    reader.read(&mut a, &mut first.clone()).unwrap();
+    let mut rest = rest.clone();
+    let (_, message) = reader.read(&mut a, &mut rest).unwrap();
+    assert_eq!(message, Some(Message::Binary(b"from a")));
+}
+
+/// The limits do not depend on the order of the setters; the frame cap in force is
+/// never above the message cap.
+#[test]
+fn config_setters_in_either_order_give_the_same_limits() {
+    let a = Config::default()
+        .max_message_size(1 << 20)
+        .max_frame_size(16 << 20);
+    let b = Config::default()
+        .max_frame_size(16 << 20)
+        .max_message_size(1 << 20);
+    assert_eq!(a, b);
+    let (ca, cb) = (Connection::server(a), Connection::server(b));
+    assert_eq!(ca.config(), cb.config());
+    assert_eq!(ca.config().max_frame_size, 1 << 20);
+    assert_eq!(ca.config().max_message_size, 1 << 20);
+    // A 2 MiB frame is refused with the same limit either way, before any payload.
+    let header = [0x82, 0xFF, 0, 0, 0, 0, 0, 0x20, 0, 0, 1, 2, 3, 4];
+    for config in [a, b] {
+        let (events, _) = server_events(config, &header);
+        assert_eq!(
+            events,
+            [Owned::Error(ProtocolError::MessageTooBig {
+                limit: 1 << 20
+            })]
+        );
+    }
+}
+
+/// One public call, with arguments a careless caller might pass.
+#[derive(Debug, Clone)]
+enum Call {
+    Read(Vec<u8>),
+    ReadThroughReader(Vec<u8>),
+    ReadEof,
+    PollTransmit(usize),
+    SendText(String, usize),
+    SendBinary(Vec<u8>, usize),
+    SendFragment(bool, Vec<u8>, bool, usize),
+    SendCompressed(bool, Vec<u8>, bool, usize),
+    SendFragmented(bool, Vec<u8>, usize, usize),
+    SendPing(Vec<u8>, usize),
+    SendPong(Vec<u8>, usize),
+    SendClose(u16, String, usize),
+}
+
+fn kind(text: bool) -> MessageKind {
+    if text {
+        MessageKind::Text
+    } else {
+        MessageKind::Binary
+    }
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    let bytes = || prop::collection::vec(any::<u8>(), 0..300);
+    let room = || prop_oneof![0usize..20, 0usize..400, Just(usize::MAX >> 40)];
+    let fragment = prop_oneof![Just(0usize), 1usize..50, Just(usize::MAX)];
+    prop_oneof![
+        bytes().prop_map(Call::Read),
+        bytes().prop_map(Call::ReadThroughReader),
+        Just(Call::ReadEof),
+        room().prop_map(Call::PollTransmit),
+        (".{0,40}", room()).prop_map(|(t, r)| Call::SendText(t, r)),
+        (bytes(), room()).prop_map(|(b, r)| Call::SendBinary(b, r)),
+        (any::<bool>(), bytes(), any::<bool>(), room())
+            .prop_map(|(t, b, l, r)| Call::SendFragment(t, b, l, r)),
+        (any::<bool>(), bytes(), any::<bool>(), room())
+            .prop_map(|(t, b, l, r)| Call::SendCompressed(t, b, l, r)),
+        (any::<bool>(), bytes(), fragment, room())
+            .prop_map(|(t, b, f, r)| Call::SendFragmented(t, b, f, r)),
+        (bytes(), room()).prop_map(|(b, r)| Call::SendPing(b, r)),
+        (bytes(), room()).prop_map(|(b, r)| Call::SendPong(b, r)),
+        (prop_oneof![Just(1000u16), any::<u16>()], ".{0,130}", room())
+            .prop_map(|(c, t, r)| Call::SendClose(c, t, r)),
+    ]
+}
+
+fn config() -> impl Strategy<Value = Config> {
+    (
+        prop_oneof![Just(0u64), 0u64..400, Just(u64::MAX)],
+        prop_oneof![Just(0u64), 0u64..400, Just(u64::MAX)],
+        prop_oneof![Just(0u32), 1u32..4, Just(u32::MAX)],
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(message, frame, fragments, pong, compressed)| {
+            Config::default()
+                .max_message_size(message)
+                .max_frame_size(frame)
+                .max_fragments(fragments)
+                .auto_pong(pong)
+                .compressed_messages(compressed)
+        })
+}
+
+/// The messages the successful sends amount to, as the peer should see them.
+#[derive(Default)]
+struct Model {
+    messages: Vec<Owned>,
+    open: Option<(MessageKind, bool, Vec<u8>)>,
+}
+
+impl Model {
+    /// A whole message stands alone, whatever is open.
+    fn sent_whole(&mut self, kind: MessageKind, data: &[u8]) {
+        let open = self.open.take();
+        self.sent(kind, false, data, true);
+        self.open = open;
+    }
+
+    fn sent(&mut self, kind: MessageKind, compressed: bool, data: &[u8], last: bool) {
+        let (kind, compressed, buf) = self
+            .open
+            .get_or_insert_with(|| (kind, compressed, Vec::new()));
+        buf.extend_from_slice(data);
+        if last {
+            let (kind, compressed, buf) = (*kind, *compressed, std::mem::take(buf));
+            self.open = None;
+            self.messages.push(match kind {
+                _ if compressed => Owned::Compressed(kind, buf),
+                MessageKind::Text => Owned::Text(String::from_utf8(buf).unwrap()),
+                MessageKind::Binary => Owned::Binary(buf),
+            });
+        }
+    }
+}
+
+/// Runs `calls` on `conn` and returns every byte it wrote, in order, and the messages
+/// those bytes should carry.
+fn run<K: MaskKeySource>(conn: &mut Connection<K>, calls: &[Call]) -> (Vec<u8>, Vec<Owned>) {
+    let mut model = Model::default();
+    let mut wire = Vec::new();
+    let mut reader = MessageReader::new();
+    for call in calls {
+        let out = |room: usize| vec![0u8; room.min(1 << 16)];
+        let sent = match call {
+            Call::Read(bytes) => {
+                let _ = conn.read(&mut bytes.clone());
+                continue;
+            }
+            Call::ReadThroughReader(bytes) => {
+                let _ = reader.read(conn, &mut bytes.clone());
+                continue;
+            }
+            Call::ReadEof => {
+                let _ = conn.read_eof();
+                continue;
+            }
+            Call::PollTransmit(room) => {
+                let mut buf = out(*room);
+                conn.poll_transmit(&mut buf).map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendText(text, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_text(text, &mut buf);
+                if n.is_ok() {
+                    model.sent_whole(MessageKind::Text, text.as_bytes());
+                }
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendBinary(data, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_binary(data, &mut buf);
+                if n.is_ok() {
+                    model.sent_whole(MessageKind::Binary, data);
+                }
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendFragment(text, data, last, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_fragment(kind(*text), data, *last, &mut buf);
+                if n.is_ok() {
+                    model.sent(kind(*text), false, data, *last);
+                }
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendCompressed(text, data, last, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_compressed_fragment(kind(*text), data, *last, &mut buf);
+                if n.is_ok() {
+                    model.sent(kind(*text), true, data, *last);
+                }
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendFragmented(text, data, size, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_message_fragmented(kind(*text), data, *size, &mut buf);
+                if n.is_ok() {
+                    model.sent_whole(kind(*text), data);
+                }
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendPing(data, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_ping(data, &mut buf);
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendPong(data, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_pong(data, &mut buf);
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendClose(code, reason, room) => {
+                let mut buf = out(*room);
+                let n = conn.send_close(CloseCode(*code), reason, &mut buf);
+                n.map(|n| buf[..n].to_vec()).ok()
+            }
+        };
+        wire.extend(sent.unwrap_or_default());
+    }
+    (wire, model.messages)
+}
+
+/// What the peer makes of everything this side wrote: it must never find a protocol
+/// error, and after this side's Close only control frames may follow (§5.5.1).
+fn peer_accepts<K: MaskKeySource>(peer: &mut Connection<K>, (wire, sent): (Vec<u8>, Vec<Owned>)) {
+    let wire = &wire[..];
+    let mut inbox = Inbox::default();
+    inbox.feed(peer, wire);
+    let error = inbox.events.iter().find(|e| matches!(e, Owned::Error(_)));
+    assert_eq!(
+        error, None,
+        "the peer failed on our bytes: {:?}",
+        inbox.events
+    );
+    let data: Vec<_> = inbox
+        .events
+        .iter()
+        .filter(|e| matches!(e, Owned::Text(_) | Owned::Binary(_) | Owned::Compressed(..)))
+        .cloned()
+        .collect();
+    assert_eq!(data, sent, "the peer got other messages than were sent");
+    let closes = inbox
+        .events
+        .iter()
+        .filter(|e| matches!(e, Owned::Close(..)))
+        .count();
+    assert!(closes <= 1, "{:?}", inbox.events);
+    let mut rest = wire;
+    let mut seen_close = false;
+    while let Ok(rfc6455::Status::Complete((header, len))) =
+        rfc6455::frame::FrameHeader::decode(rest)
+    {
+        let opcode = header.opcode;
+        assert!(
+            !seen_close || opcode.is_control(),
+            "data frame after our Close"
+        );
+        assert!(
+            !seen_close || opcode != rfc6455::frame::Opcode::Close,
+            "second Close"
+        );
+        seen_close |= opcode == rfc6455::frame::Opcode::Close;
+        rest = &rest[len + header.payload_len as usize..];
+    }
+    assert!(rest.is_empty(), "a frame was cut short");
+}
+
+fn lenient(compressed: bool) -> Config {
+    Config::default()
+        .max_message_size(u64::MAX)
+        .max_frame_size(u64::MAX)
+        .max_fragments(u32::MAX)
+        .compressed_messages(compressed)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Any sequence of public calls, in either role, with any buffer sizes and limits:
+    /// no panic, and every byte written is a valid stream for the peer.
+    #[test]
+    fn any_sequence_of_public_calls_never_panics_nor_corrupts_the_stream(
+        config in config(),
+        calls in prop::collection::vec(call(), 0..40),
+        seed in any::<u32>(),
+    ) {
+        let mut server = Connection::server(config);
+        let sent = run(&mut server, &calls);
+        let peer = lenient(config.compressed_messages);
+        peer_accepts(&mut Connection::client(peer, DeterministicKeys::sequence(seed)), sent);
+
+        let mut client = Connection::client(config, DeterministicKeys::sequence(seed));
+        let sent = run(&mut client, &calls);
+        peer_accepts(&mut Connection::server(peer), sent);
+    }
 }

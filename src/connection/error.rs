@@ -99,6 +99,9 @@ pub enum SendError {
     /// A new message started before the previous fragmented one was finished (§5.4).
     #[error("a fragmented message is still being sent")]
     MessageInProgress,
+    /// Text that is not UTF-8 (§5.6): the peer would have to fail the connection.
+    #[error("text message is not valid UTF-8")]
+    InvalidUtf8,
     /// A compressed message on a connection that did not negotiate compression.
     #[error("compression was not negotiated")]
     CompressionNotNegotiated,

@@ -58,6 +58,11 @@ pub enum Role {
 /// The limits are the whole memory a peer can make the reassembling layer use; the
 /// frame-level API never holds more than the caller's buffer.
 ///
+/// Each setter sets its own field and nothing else, so the order of the calls does not
+/// matter. A frame is part of a message, so the frame cap in force is the smaller of
+/// `max_frame_size` and `max_message_size`: [`Connection::config`] shows the limits a
+/// connection applies, with that rule already applied.
+///
 /// ```
 /// use rfc6455::connection::Config;
 /// let config = Config::default().max_message_size(16 << 20).max_fragments(1_000_000);
@@ -96,12 +101,9 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Sets [`Config::max_message_size`]; the frame cap follows it down if it was larger.
+    /// Sets [`Config::max_message_size`].
     pub const fn max_message_size(mut self, bytes: u64) -> Self {
         self.max_message_size = bytes;
-        if self.max_frame_size > bytes {
-            self.max_frame_size = bytes;
-        }
         self
     }
 
@@ -126,6 +128,15 @@ impl Config {
     /// Sets [`Config::auto_pong`].
     pub const fn auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
+        self
+    }
+
+    /// The limits as a connection applies them: the frame cap no larger than the
+    /// message cap.
+    const fn in_force(mut self) -> Self {
+        if self.max_frame_size > self.max_message_size {
+            self.max_frame_size = self.max_message_size;
+        }
         self
     }
 }
@@ -270,6 +281,15 @@ impl MaskKeySource for NoMasking {
     }
 }
 
+/// Why a connection reads nothing more, beyond the closing handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stopped {
+    /// We failed the connection (§7.1.7).
+    Failed,
+    /// The transport reached end of stream.
+    TransportEnded,
+}
+
 /// One WebSocket connection after the opening handshake, for either role.
 ///
 /// Inputs are [`read`](Connection::read) and [`read_eof`](Connection::read_eof) for
@@ -309,7 +329,7 @@ pub struct Connection<K = NoMasking> {
     config: Config,
     keys: K,
     state: CloseState,
-    failed: bool,
+    stopped: Option<Stopped>,
     frame: Option<FrameInProgress>,
     /// The incoming message, if one is open.
     message: Option<MessageInProgress>,
@@ -319,6 +339,8 @@ pub struct Connection<K = NoMasking> {
     whole_message_limit: u64,
     /// Kind of the outgoing fragmented message, if one is open.
     sending: Option<MessageKind>,
+    /// Where the outgoing text message stands in UTF-8: pieces may split code points.
+    sending_utf8: Utf8Validator,
     pending_pong: Option<ControlPayload>,
     /// Our Close frame (code and reason as the payload), until drained.
     pending_close: Option<ControlPayload>,
@@ -339,24 +361,23 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     fn new(role: Role, config: Config, keys: K) -> Self {
+        let config = config.in_force();
         Connection {
             role,
             config,
             keys,
             state: CloseState::Open,
-            failed: false,
+            stopped: None,
             frame: None,
             message: None,
             utf8: Utf8Validator::default(),
             whole_message_limit: if config.max_fragments == 0 {
                 0
             } else {
-                config
-                    .max_frame_size
-                    .min(config.max_message_size)
-                    .saturating_add(1)
+                config.max_frame_size.saturating_add(1)
             },
             sending: None,
+            sending_utf8: Utf8Validator::default(),
             pending_pong: None,
             pending_close: None,
         }
@@ -367,7 +388,8 @@ impl<K: MaskKeySource> Connection<K> {
         self.role
     }
 
-    /// The configuration in force.
+    /// The configuration in force: the one given, with the frame cap no larger than
+    /// the message cap.
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -388,11 +410,12 @@ impl<K: MaskKeySource> Connection<K> {
         if self.pending_close.is_some() {
             return false;
         }
-        self.failed || (self.state == CloseState::Closed && self.role == Role::Server)
+        self.stopped.is_some() || (self.state == CloseState::Closed && self.role == Role::Server)
     }
 
     /// Whether an incoming data message has begun and not ended: message readers check
     /// that they saw its start.
+    #[cfg(feature = "alloc")]
     pub(crate) fn message_open(&self) -> bool {
         self.message.is_some()
     }
@@ -415,7 +438,7 @@ impl<K: MaskKeySource> Connection<K> {
     pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
         // No message open (so no frame either), not failed, still reading data.
         if self.message.is_none()
-            && !self.failed
+            && self.stopped.is_none()
             && matches!(self.state, CloseState::Open | CloseState::CloseSent)
         {
             if let Some(whole) = self.whole_message_frame(input) {
@@ -428,7 +451,9 @@ impl<K: MaskKeySource> Connection<K> {
     /// The general path of [`read`](Self::read): every frame, in pieces if need be.
     #[inline(never)]
     fn read_frame<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
-        if self.failed || matches!(self.state, CloseState::CloseReceived | CloseState::Closed) {
+        if self.stopped.is_some()
+            || matches!(self.state, CloseState::CloseReceived | CloseState::Closed)
+        {
             return Ok(Read {
                 consumed: input.len(),
                 event: None,
@@ -561,6 +586,7 @@ impl<K: MaskKeySource> Connection<K> {
     pub fn read_eof(&mut self) -> Option<Event<'static>> {
         let abnormal = matches!(self.state, CloseState::Open | CloseState::CloseSent);
         self.move_close_state(CloseInput::Eof);
+        self.stopped = Some(Stopped::TransportEnded);
         self.pending_pong = None;
         self.pending_close = None;
         abnormal.then_some(Event::Close {
@@ -713,7 +739,9 @@ impl<K: MaskKeySource> Connection<K> {
         let payload: &'b [u8] = payload;
         let event = match header.opcode {
             Opcode::Ping => {
-                if self.config.auto_pong && self.state == CloseState::Open {
+                // §5.5.2: a Ping is answered unless the peer's Close has arrived, which
+                // is never the case here; our own Close may already have gone out.
+                if self.config.auto_pong {
                     self.pending_pong = Some(ControlPayload::new(payload));
                 }
                 Event::Ping(payload)
@@ -768,7 +796,9 @@ impl<K: MaskKeySource> Connection<K> {
             self.pending_pong = None;
         }
         self.move_close_state(CloseInput::Fail);
-        self.failed = true;
+        if self.stopped.is_none() {
+            self.stopped = Some(Stopped::Failed);
+        }
         self.frame = None;
         self.message = None;
         error
@@ -821,20 +851,38 @@ impl<K: MaskKeySource> Connection<K> {
         Ok(written)
     }
 
-    /// Encodes a whole text message as one frame into `out`.
+    /// Encodes a whole text message as one frame into `out`. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_fragment(MessageKind::Text, text.as_bytes(), true, out)
+        self.send_whole(MessageKind::Text, text.as_bytes(), out)
     }
 
-    /// Encodes a whole binary message as one frame into `out`.
+    /// Encodes a whole binary message as one frame into `out`. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
     pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_fragment(MessageKind::Binary, data, true, out)
+        self.send_whole(MessageKind::Binary, data, out)
+    }
+
+    /// A message that begins and ends here may not land inside an open one (§5.4).
+    fn send_whole(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.sending.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.send_data(kind, payload, true, false, out)
     }
 
     /// Encodes one frame of a message, so a large message can be sent in pieces without
     /// being held whole (§5.4). The first call opens the message with `kind`; later calls
     /// (with the same `kind`) continue it; `last` ends it. Control frames may be sent
-    /// between the pieces. Text pieces need not split at code point boundaries.
+    /// between the pieces. Text pieces need not split at code point boundaries, but
+    /// together they must be UTF-8: a piece that makes them invalid, or a last piece
+    /// that leaves a code point unfinished, is refused with [`SendError::InvalidUtf8`]
+    /// and nothing is written.
     ///
     /// ```
     /// use rfc6455::connection::{Config, Connection, MessageKind};
@@ -888,13 +936,25 @@ impl<K: MaskKeySource> Connection<K> {
             Some(open) if open == kind => (Opcode::Continuation, false),
             Some(_) => return Err(SendError::MessageInProgress),
         };
+        // Compressed text is checked by the extension before it compresses.
+        let mut utf8 = self.sending_utf8;
+        if kind == MessageKind::Text && !compressed {
+            if opcode != Opcode::Continuation {
+                utf8 = Utf8Validator::default();
+            }
+            if utf8.feed(payload).is_err() || (last && !utf8.is_complete()) {
+                return Err(SendError::InvalidUtf8);
+            }
+        }
         let n = self.encode_frame(opcode, last, rsv1, payload, out)?;
         self.sending = if last { None } else { Some(kind) };
+        self.sending_utf8 = utf8;
         Ok(n)
     }
 
-    /// Encodes a whole message as fragments of at most `fragment_size` payload bytes.
-    /// If `out` cannot hold them all, nothing is written.
+    /// Encodes a whole message as fragments of at most `fragment_size` payload bytes
+    /// (0 counts as 1). If `out` cannot hold them all, nothing is written. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
     ///
     /// ```
     /// use rfc6455::connection::{Config, Connection, MessageKind};
@@ -911,23 +971,31 @@ impl<K: MaskKeySource> Connection<K> {
         fragment_size: usize,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        let size = fragment_size.max(1);
+        if self.sending.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        if payload.is_empty() {
+            return self.send_whole(kind, payload, out);
+        }
+        let size = fragment_size.clamp(1, payload.len());
         let mask_len = if self.role == Role::Client { 4 } else { 0 };
-        let frames = payload.len().div_ceil(size).max(1);
+        let frames = payload.len().div_ceil(size);
         let last_len = payload.len() - (frames - 1) * size;
+        let overhead =
+            |len: usize| FrameHeader::new(kind.opcode(), len as u64).encoded_len() + mask_len;
+        // Saturating: no buffer holds `usize::MAX` bytes, so a sum that would overflow
+        // is simply too large for `out`.
         let required = (frames - 1)
-            * (FrameHeader::new(kind.opcode(), size as u64).encoded_len() + mask_len + size)
-            + FrameHeader::new(kind.opcode(), last_len as u64).encoded_len()
-            + mask_len
-            + last_len;
+            .saturating_mul(overhead(size) + size)
+            .saturating_add(overhead(last_len) + last_len);
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
         }
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(SendError::InvalidUtf8);
+        }
         let mut written = 0;
         let mut chunks = payload.chunks(size).peekable();
-        if payload.is_empty() {
-            return self.send_fragment(kind, payload, true, out);
-        }
         while let Some(chunk) = chunks.next() {
             let last = chunks.peek().is_none();
             written += self.send_fragment(kind, chunk, last, &mut out[written..])?;
@@ -954,7 +1022,12 @@ impl<K: MaskKeySource> Connection<K> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(SendError::ControlTooLong);
         }
-        if self.state != CloseState::Open || self.pending_close.is_some() {
+        // Control frames may follow our Close (§5.5.1 forbids only data), but not a
+        // Close still queued, and nothing goes out once the peer's Close has arrived.
+        if !matches!(self.state, CloseState::Open | CloseState::CloseSent)
+            || self.pending_close.is_some()
+            || self.stopped.is_some()
+        {
             return Err(SendError::Closing);
         }
         Ok(self.encode_frame(opcode, true, false, payload, out)?)
@@ -976,7 +1049,7 @@ impl<K: MaskKeySource> Connection<K> {
         let mut body = [0u8; 2 + MAX_CLOSE_REASON];
         let len = close.encode(&mut body)?;
         let n = self.encode_frame(Opcode::Close, true, false, &body[..len], out)?;
-        self.pending_pong = None;
+        // A Pong still queued goes out after our Close: control frames may follow it.
         self.move_close_state(CloseInput::SendClose);
         Ok(n)
     }
