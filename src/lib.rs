@@ -138,9 +138,10 @@ impl<T> Status<T> {
 /// The caller's output buffer is too small; nothing was written.
 ///
 /// ```
-/// use rfc6455::frame::{FrameHeader, Opcode};
-/// let err = FrameHeader::new(Opcode::Text, 70_000).encode(&mut [0u8; 4]).unwrap_err();
-/// assert_eq!(err.required, 10);
+/// use rfc6455::connection::{Config, Connection, SendError};
+/// let mut server = Connection::server(Config::default());
+/// let err = server.send_binary(&[0; 70_000], &mut [0u8; 4]).unwrap_err();
+/// assert!(matches!(err, SendError::InsufficientSize(e) if e.required == 70_010));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("output buffer too small: {required} bytes required")]

@@ -2,9 +2,9 @@
 
 use proptest::prelude::*;
 use rfc6455::frame::{
-    apply_mask, CloseCode, CloseFrame, FrameError, FrameHeader, Opcode, MAX_HEADER_LEN,
+    apply_mask, CloseCode, CloseFrame, EncodeError, FrameError, FrameHeader, Opcode, MAX_HEADER_LEN,
 };
-use rfc6455::Status;
+use rfc6455::{InsufficientSize, Status};
 
 fn decode_complete(bytes: &[u8]) -> (FrameHeader, usize) {
     match FrameHeader::decode(bytes) {
@@ -139,7 +139,12 @@ fn encode_into_too_small_buffer_reports_size_and_writes_nothing() {
         ..FrameHeader::new(Opcode::Binary, 1 << 20)
     };
     let mut out = [0xAAu8; 13];
-    assert_eq!(h.encode(&mut out).unwrap_err().required, 14);
+    assert_eq!(
+        h.encode(&mut out),
+        Err(EncodeError::InsufficientSize(InsufficientSize {
+            required: 14
+        }))
+    );
     assert_eq!(out, [0xAA; 13]);
 }
 
@@ -276,7 +281,12 @@ fn s5_5_close_reason_longer_than_123_bytes_cannot_be_sent() {
     let frame = CloseFrame::new(CloseCode::NORMAL, &reason[..123]).unwrap();
     let mut out = [0u8; 125];
     assert_eq!(frame.encode(&mut out), Ok(125));
-    assert_eq!(frame.encode(&mut out[..124]).unwrap_err().required, 125);
+    assert_eq!(
+        frame.encode(&mut out[..124]),
+        Err(EncodeError::InsufficientSize(InsufficientSize {
+            required: 125
+        }))
+    );
 }
 
 // Masking (§5.3) against a byte-by-byte reference.
@@ -380,4 +390,61 @@ proptest! {
         }
         prop_assert_eq!(&pieces, &reference);
     }
+}
+
+proptest! {
+    /// §5.2, §5.5: the encoder refuses exactly the headers the decoder would reject, so
+    /// no header it writes fails the peer's connection, and no length is silently
+    /// clamped.
+    #[test]
+    fn s5_2_encode_refuses_what_decode_would_reject(
+        opcode in arb_opcode(),
+        fin in any::<bool>(),
+        mask in proptest::option::of(any::<[u8; 4]>()),
+        payload_len in prop_oneof![0u64..300, any::<u64>(), (i64::MAX as u64)..=u64::MAX],
+    ) {
+        let header = FrameHeader { fin, mask, payload_len, ..FrameHeader::new(opcode, 0) };
+        let mut out = [0x5Au8; MAX_HEADER_LEN];
+        let control = opcode.is_control();
+        match header.encode(&mut out) {
+            Ok(n) => {
+                prop_assert_eq!(decode_complete(&out[..n]), (header, n));
+            }
+            Err(EncodeError::Invalid(e)) => {
+                let expected = if control && !fin {
+                    FrameError::FragmentedControl
+                } else if control && payload_len > 125 {
+                    FrameError::ControlTooLong(payload_len)
+                } else {
+                    FrameError::LengthTopBit
+                };
+                prop_assert_eq!(e, expected);
+                prop_assert!(out.iter().all(|&b| b == 0x5A), "a refused encode wrote");
+            }
+            Err(e) => prop_assert!(false, "{e:?}"),
+        }
+    }
+}
+
+/// A Close body built field by field is checked like one built with `CloseFrame::new`.
+#[test]
+fn s7_4_forged_close_bodies_are_refused_by_encode() {
+    let mut out = [0u8; 200];
+    let reserved = CloseFrame {
+        code: CloseCode(1006),
+        reason: "",
+    };
+    assert_eq!(
+        reserved.encode(&mut out),
+        Err(EncodeError::Invalid(FrameError::InvalidCloseCode(1006)))
+    );
+    let long = "x".repeat(124);
+    let too_long = CloseFrame {
+        code: CloseCode::NORMAL,
+        reason: &long,
+    };
+    assert_eq!(
+        too_long.encode(&mut out),
+        Err(EncodeError::Invalid(FrameError::ControlTooLong(126)))
+    );
 }

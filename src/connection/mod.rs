@@ -1047,7 +1047,9 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(SendError::Closing);
         }
         let mut body = [0u8; 2 + MAX_CLOSE_REASON];
-        let len = close.encode(&mut body)?;
+        let len = close
+            .encode(&mut body)
+            .map_err(|_| SendError::InvalidClose)?;
         let n = self.encode_frame(Opcode::Close, true, false, &body[..len], out)?;
         // A Pong still queued goes out after our Close: control frames may follow it.
         self.move_close_state(CloseInput::SendClose);
@@ -1078,7 +1080,7 @@ impl<K: MaskKeySource> Connection<K> {
         if self.role == Role::Client {
             header.mask = Some(self.keys.next_mask_key());
         }
-        header.encode(out)?;
+        header.encode_unchecked(out)?;
         let body = &mut out[header_len..required];
         body.copy_from_slice(payload);
         if let Some(key) = header.mask {

@@ -1,4 +1,4 @@
-use super::FrameError;
+use super::{EncodeError, FrameError};
 use crate::InsufficientSize;
 
 /// The longest close reason: 125 payload bytes minus the two-byte code (§5.5).
@@ -112,11 +112,28 @@ impl<'a> CloseFrame<'a> {
     }
 
     /// Writes the payload (code then reason) at the start of `out`; a too-small `out` is
-    /// left untouched and the error carries the size needed.
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+    /// left untouched and the error carries the size needed. The fields are public, so
+    /// a body built without [`CloseFrame::new`] is checked here: a code not valid on the
+    /// wire or a reason over 123 bytes (§5.5, §7.4) is refused, as `parse` would.
+    ///
+    /// ```
+    /// use rfc6455::frame::{CloseCode, CloseFrame, EncodeError, FrameError};
+    /// let forged = CloseFrame { code: CloseCode(1005), reason: "" };
+    /// assert_eq!(
+    ///     forged.encode(&mut [0u8; 125]),
+    ///     Err(EncodeError::Invalid(FrameError::InvalidCloseCode(1005)))
+    /// );
+    /// ```
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        if !self.code.is_valid_on_wire() {
+            return Err(FrameError::InvalidCloseCode(self.code.0).into());
+        }
+        if self.reason.len() > MAX_CLOSE_REASON {
+            return Err(FrameError::ControlTooLong(self.encoded_len() as u64).into());
+        }
         let required = self.encoded_len();
         let Some(out) = out.get_mut(..required) else {
-            return Err(InsufficientSize { required });
+            return Err(InsufficientSize { required }.into());
         };
         out[..2].copy_from_slice(&self.code.0.to_be_bytes());
         out[2..].copy_from_slice(self.reason.as_bytes());

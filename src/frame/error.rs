@@ -1,4 +1,5 @@
 use super::CloseCode;
+use crate::InsufficientSize;
 
 /// A frame the peer sent that breaks RFC 6455 §5 on its own, before any connection
 /// state is considered.
@@ -49,4 +50,16 @@ impl FrameError {
             _ => CloseCode::PROTOCOL_ERROR,
         }
     }
+}
+
+/// Why [`FrameHeader::encode`](super::FrameHeader::encode) wrote nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The output buffer is too small.
+    #[error(transparent)]
+    InsufficientSize(#[from] InsufficientSize),
+    /// The header breaks a rule of §5.2 or §5.5: the peer would fail the connection.
+    #[error("invalid frame header: {0}")]
+    Invalid(#[from] FrameError),
 }

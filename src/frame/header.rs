@@ -1,4 +1,4 @@
-use super::{FrameError, Opcode};
+use super::{EncodeError, FrameError, Opcode};
 use crate::{InsufficientSize, Status};
 
 /// The longest header a frame can have: 2 fixed bytes, 8 bytes of extended length and
@@ -159,21 +159,49 @@ impl FrameHeader {
     /// Writes the header at the start of `out`, with the payload length in its minimal
     /// form (§5.2), and returns the number of bytes written.
     ///
-    /// When `out` is shorter than [`FrameHeader::encoded_len`] nothing is written and the
-    /// error carries the size needed. A length above `i64::MAX` cannot be sent and is
-    /// written as if clamped: callers build headers from slice lengths, which never get
-    /// there.
+    /// A header the peer would have to reject is refused, as [`decode`](Self::decode)
+    /// would refuse it: a control frame without FIN or with more than 125 bytes (§5.5),
+    /// a length with its top bit set (§5.2). When `out` is shorter than
+    /// [`FrameHeader::encoded_len`], the error carries the size needed. Either way
+    /// nothing is written.
     ///
     /// ```
-    /// # use rfc6455::frame::{FrameHeader, Opcode};
+    /// # use rfc6455::frame::{EncodeError, FrameError, FrameHeader, Opcode};
+    /// # use rfc6455::InsufficientSize;
     /// // §5.7: 256 bytes of binary data in a single unmasked frame
     /// let mut out = [0u8; 14];
-    /// let n = FrameHeader::new(Opcode::Binary, 256).encode(&mut out).unwrap();
+    /// let n = FrameHeader::new(Opcode::Binary, 256).encode(&mut out)?;
     /// assert_eq!(&out[..n], [0x82, 0x7E, 0x01, 0x00]);
-    /// assert_eq!(FrameHeader::new(Opcode::Binary, 256).encode(&mut out[..3]).unwrap_err().required, 4);
+    /// assert_eq!(
+    ///     FrameHeader::new(Opcode::Binary, 256).encode(&mut out[..3]),
+    ///     Err(EncodeError::InsufficientSize(InsufficientSize { required: 4 }))
+    /// );
+    /// assert_eq!(
+    ///     FrameHeader::new(Opcode::Ping, 126).encode(&mut out),
+    ///     Err(EncodeError::Invalid(FrameError::ControlTooLong(126)))
+    /// );
+    /// # Ok::<(), EncodeError>(())
     /// ```
     #[inline]
-    pub fn encode(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+    pub fn encode(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        if self.opcode.is_control() {
+            if !self.fin {
+                return Err(FrameError::FragmentedControl.into());
+            }
+            if self.payload_len > MAX_CONTROL_PAYLOAD as u64 {
+                return Err(FrameError::ControlTooLong(self.payload_len).into());
+            }
+        }
+        if self.payload_len >> 63 != 0 {
+            return Err(FrameError::LengthTopBit.into());
+        }
+        Ok(self.encode_unchecked(out)?)
+    }
+
+    /// [`encode`](Self::encode) for headers the crate built itself from a slice length
+    /// and an opcode it chose, which are valid by construction.
+    #[inline]
+    pub(crate) fn encode_unchecked(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
         let required = self.encoded_len();
         let Some(out) = out.get_mut(..required) else {
             return Err(InsufficientSize { required });
@@ -184,7 +212,7 @@ impl FrameHeader {
             | (self.rsv3 as u8) << 4
             | self.opcode.as_u4();
         let mask_bit = (self.mask.is_some() as u8) << 7;
-        let len = self.payload_len.min(i64::MAX as u64);
+        let len = self.payload_len;
         let mut at = 2;
         if len < 126 {
             out[1] = mask_bit | len as u8;

@@ -13,7 +13,7 @@ mod mask;
 mod opcode;
 
 pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
-pub use error::FrameError;
+pub use error::{EncodeError, FrameError};
 pub use header::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 pub use mask::apply_mask;
 pub(crate) use mask::{mask_with_word, rotate_key};
