@@ -75,9 +75,10 @@
 //! # Memory
 //!
 //! The frame-level API holds no payload: a frame larger than the read buffer is handed
-//! out in pieces, and the state between calls is a few dozen bytes. The reassembling
-//! [`connection::MessageReader`] (feature `alloc`) holds at most
-//! [`connection::Config::max_message_size`] bytes.
+//! out in pieces, and the state between calls is one `Connection`: 208 bytes on x86-64
+//! (at most 256, held by a test), the same for a client masking with `OsRandom`, whose
+//! key pool is per thread. The reassembling [`connection::MessageReader`] (feature
+//! `alloc`) holds at most [`connection::Config::max_message_size`] bytes.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

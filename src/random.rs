@@ -79,16 +79,12 @@ impl MaskKeySource for DeterministicKeys {
     }
 }
 
-/// Keys from the operating system's random source, read 64 keys at a time so that small
-/// frames do not each cost a system call.
+/// Keys from the operating system's random source, read 64 keys at a time into one pool
+/// per thread, so that small frames do not each cost a system call and a connection
+/// holding an `OsRandom` holds no bytes at all (it is zero-sized).
 ///
-/// The pool holds keys not yet used, so it is neither printed by `Debug` nor duplicated:
-/// there is no `Clone`, since a clone would hand out the same keys again.
-///
-/// ```compile_fail
-/// let rng = rfc6455::OsRandom::new();
-/// let replay = rng.clone();
-/// ```
+/// Keys not yet used live only in the thread's pool: `Debug` has nothing to print, and
+/// a clone draws fresh keys from the same pool, never the same ones again.
 ///
 /// ```
 /// use rfc6455::{MaskKeySource, OsRandom};
@@ -96,21 +92,27 @@ impl MaskKeySource for DeterministicKeys {
 /// let _key = rng.next_mask_key();
 /// let mut nonce = [0u8; 16];
 /// rng.fill(&mut nonce);
+/// assert_eq!(core::mem::size_of::<OsRandom>(), 0);
 /// ```
 #[cfg(feature = "std")]
-pub struct OsRandom {
-    pool: [u8; 256],
-    used: usize,
+#[derive(Clone, Copy, Default)]
+pub struct OsRandom(());
+
+#[cfg(feature = "std")]
+const POOL: usize = 256;
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    /// Bytes drawn from the operating system and not yet handed out, from the end.
+    static KEYS: core::cell::RefCell<([u8; POOL], usize)> =
+        const { core::cell::RefCell::new(([0; POOL], 0)) };
 }
 
 #[cfg(feature = "std")]
 impl OsRandom {
-    /// An empty pool, filled on first use.
+    /// A handle on the thread's pool, filled on first use.
     pub const fn new() -> Self {
-        OsRandom {
-            pool: [0; 256],
-            used: 256,
-        }
+        OsRandom(())
     }
 
     /// Fills `out` straight from the operating system.
@@ -126,31 +128,35 @@ impl OsRandom {
 #[cfg(feature = "std")]
 impl core::fmt::Debug for OsRandom {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("OsRandom").finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "std")]
-impl Default for OsRandom {
-    fn default() -> Self {
-        Self::new()
+        f.write_str("OsRandom")
     }
 }
 
 #[cfg(feature = "std")]
 impl MaskKeySource for OsRandom {
     fn next_mask_key(&mut self) -> [u8; 4] {
-        if self.used + 4 > self.pool.len() {
-            getrandom::fill(&mut self.pool).expect("the operating system's random source failed");
-            self.used = 0;
-        }
-        let key = [
-            self.pool[self.used],
-            self.pool[self.used + 1],
-            self.pool[self.used + 2],
-            self.pool[self.used + 3],
-        ];
-        self.used += 4;
-        key
+        let pooled = KEYS.try_with(|keys| {
+            let (pool, left) = &mut *keys.borrow_mut();
+            if *left < 4 {
+                getrandom::fill(pool).expect("the operating system's random source failed");
+                *left = POOL;
+            }
+            *left -= 4;
+            let key = [
+                pool[*left],
+                pool[*left + 1],
+                pool[*left + 2],
+                pool[*left + 3],
+            ];
+            // Handed out: not left behind for anything that reads the memory later.
+            pool[*left..*left + 4].fill(0);
+            key
+        });
+        // During the thread's teardown the pool is gone: ask the system directly.
+        pooled.unwrap_or_else(|_| {
+            let mut key = [0u8; 4];
+            self.fill(&mut key);
+            key
+        })
     }
 }

@@ -481,3 +481,14 @@ fn message_reader_costs_at_most_one_allocation_per_message() {
     // 4 KiB doubled to 64 KiB: five calls, once.
     assert!(cost.calls <= 5, "the first 64 KiB message: {cost:?}");
 }
+
+/// The state a connection keeps between calls is a budget: at most 256 bytes for a
+/// server, and a client masking with the operating system's keys costs no more (the
+/// key pool is per thread, not per connection).
+#[test]
+fn a_connection_fits_in_256_bytes_and_a_client_key_source_adds_nothing() {
+    let server = std::mem::size_of::<Connection>();
+    assert!(server <= 256, "a server connection is {server} bytes");
+    #[cfg(feature = "std")]
+    assert_eq!(std::mem::size_of::<Connection<rfc6455::OsRandom>>(), server);
+}

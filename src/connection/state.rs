@@ -1,4 +1,8 @@
-//! The closing handshake (RFC 6455 §5.5.1, §7): every transition in one function.
+//! The connection's state: the closing handshake (RFC 6455 §5.5.1, §7) with failure and
+//! the transport's end inside it, and the incoming message. Every transition of the
+//! closing handshake is in [`Phase::next`].
+
+use super::MessageKind;
 
 /// Where the connection stands in the closing handshake.
 ///
@@ -25,6 +29,21 @@ pub enum CloseState {
     Closed,
 }
 
+/// The closing handshake as the connection tracks it: [`CloseState`] plus the two ways
+/// a connection stops short of it, so that no flag beside it can disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Open,
+    CloseSent,
+    CloseReceived,
+    Closed,
+    /// We failed the connection (§7.1.7): our Close is queued or out, nothing more is
+    /// read, and the transport closes once the Close is drained.
+    Failed,
+    /// The transport reached end of stream: nothing is left to do.
+    TransportEnded,
+}
+
 /// What moves the closing handshake.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CloseInput {
@@ -38,23 +57,70 @@ pub(crate) enum CloseInput {
     Eof,
 }
 
-impl CloseState {
-    /// The state after `input`; `None` when the input is not allowed here (a second
+impl Phase {
+    /// The phase after `input`; `None` when the input is not allowed here (a second
     /// local Close, or anything from the peer after its Close).
-    pub(crate) const fn next(self, input: CloseInput) -> Option<CloseState> {
+    pub(crate) const fn next(self, input: CloseInput) -> Option<Phase> {
         use CloseInput::*;
-        use CloseState::*;
+        use Phase::*;
         Some(match (self, input) {
-            (_, Eof) => Closed,
-            (Open, SendClose | Fail) => CloseSent,
+            (_, Eof) => TransportEnded,
+            (Open, SendClose) => CloseSent,
+            (Open | CloseSent, Fail) => Failed,
             (Open, ReceiveClose) => CloseReceived,
             (CloseSent, ReceiveClose) => Closed,
             (CloseReceived, SendClose) => Closed,
-            // Failing while our Close is already out changes nothing: the peer has been told.
-            (CloseSent, Fail) => CloseSent,
             (CloseSent, SendClose)
             | (CloseReceived, ReceiveClose | Fail)
-            | (Closed, SendClose | ReceiveClose | Fail) => return None,
+            | (Closed | Failed | TransportEnded, SendClose | ReceiveClose | Fail) => return None,
         })
     }
+
+    /// The public view: a failed connection has its Close out and waits for nothing.
+    pub(crate) const fn close_state(self) -> CloseState {
+        match self {
+            Phase::Open => CloseState::Open,
+            Phase::CloseSent | Phase::Failed => CloseState::CloseSent,
+            Phase::CloseReceived => CloseState::CloseReceived,
+            Phase::Closed | Phase::TransportEnded => CloseState::Closed,
+        }
+    }
+
+    /// Frames from the peer are still read: its Close has not arrived (§5.5.1), and we
+    /// have not given up on it.
+    #[inline(always)]
+    pub(crate) const fn reads(self) -> bool {
+        matches!(self, Phase::Open | Phase::CloseSent)
+    }
+}
+
+/// A frame whose payload is still arriving.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameInProgress {
+    pub(crate) remaining: u64,
+    /// The masking key rotated to the next payload byte, little-endian.
+    pub(crate) mask: u32,
+    pub(crate) masked: bool,
+    pub(crate) fin: bool,
+}
+
+/// An incoming message whose last frame has not arrived.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MessageInProgress {
+    pub(crate) kind: MessageKind,
+    pub(crate) compressed: bool,
+    pub(crate) len: u64,
+    pub(crate) frames: u32,
+}
+
+/// The receive side between two reads. Control frames are delivered whole, so a frame
+/// in progress is always a data frame, and always belongs to a message.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Incoming {
+    /// Between messages.
+    Idle,
+    /// Between two frames of a fragmented message.
+    Message(MessageInProgress),
+    /// Inside a data frame of a message.
+    Frame(MessageInProgress, FrameInProgress),
 }

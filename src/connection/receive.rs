@@ -1,0 +1,367 @@
+//! The receive path: bytes from the peer to events (§5.2–§5.5, §6.2, §7.1.5).
+
+use super::state::{CloseInput, FrameInProgress, Incoming, MessageInProgress, Phase};
+use super::{
+    Connection, ControlPayload, Event, MessageKind, ProtocolError, QueuedClose, Read, Role,
+};
+use crate::frame::{
+    apply_mask, mask_with_word, rotate_key, CloseCode, CloseFrame, FrameHeader, Opcode,
+};
+use crate::random::MaskKeySource;
+use crate::Status;
+
+/// Where a frame that is a whole message lies in the input; see
+/// [`Connection::whole_message_frame`].
+#[derive(Debug, Clone, Copy)]
+struct WholeMessage {
+    kind: MessageKind,
+    start: usize,
+    len: usize,
+    /// The masking key, little-endian; 0 when unmasked, which unmasks to the same bytes.
+    mask: u32,
+}
+
+impl<K: MaskKeySource> Connection<K> {
+    /// Decodes the next event from `input`, the bytes read from the peer and not yet
+    /// consumed, unmasking payloads in place.
+    ///
+    /// Returns how many bytes were used and the event they made, if any. No event and
+    /// nothing consumed means: read more bytes first. On error the connection has failed:
+    /// a Close with [`ProtocolError::close_code`] is queued for `poll_transmit`, and later
+    /// calls consume everything and deliver nothing.
+    // Always inlined, and small: the whole-message path is most of the work for small
+    // frames, and a call into a large `read` costs more than that work.
+    #[inline(always)]
+    pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+        // No message open (so no frame either), still reading.
+        if matches!(self.incoming, Incoming::Idle) && self.phase.reads() {
+            if let Some(whole) = self.whole_message_frame(input) {
+                return self.deliver_whole_message(whole, input);
+            }
+        }
+        self.read_frame(input)
+    }
+
+    /// The general path of [`read`](Self::read): every frame, in pieces if need be.
+    #[inline(never)]
+    fn read_frame<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+        if !self.phase.reads() {
+            return Ok(Read {
+                consumed: input.len(),
+                event: None,
+            });
+        }
+        if let Incoming::Frame(message, frame) = self.incoming {
+            return self.continue_frame(message, frame, input, 0);
+        }
+        let (header, header_len) = match FrameHeader::decode(input) {
+            Ok(Status::Complete(h)) => h,
+            Ok(Status::Partial) => {
+                return Ok(Read {
+                    consumed: 0,
+                    event: None,
+                })
+            }
+            Err(e) => return Err(self.fail(e.into())),
+        };
+        if let Err(e) = self.check_header(&header) {
+            return Err(self.fail(e));
+        }
+        if header.opcode.is_control() {
+            return self.control_frame(header, header_len, input);
+        }
+        let message = match self.start_data_frame(&header) {
+            Ok(message) => message,
+            Err(e) => return Err(self.fail(e)),
+        };
+        self.continue_frame(
+            message,
+            FrameInProgress {
+                remaining: header.payload_len,
+                mask: header.mask.map_or(0, u32::from_le_bytes),
+                masked: header.mask.is_some(),
+                fin: header.fin,
+            },
+            input,
+            header_len,
+        )
+    }
+
+    /// Recognises the common case in one pass over the first header bytes: a whole
+    /// unfragmented text or binary message, no extension bits, within every limit, all of
+    /// it in `input`. Anything else (`None`) takes the general path, which decodes the
+    /// header again and reaches the same verdict for the frames accepted here.
+    #[inline(always)]
+    fn whole_message_frame(&self, input: &[u8]) -> Option<WholeMessage> {
+        let [b0, b1, ..] = *input else { return None };
+        // FIN set, RSV1-3 clear.
+        if b0 & 0xF0 != 0x80 {
+            return None;
+        }
+        let kind = match b0 & 0x0F {
+            1 => MessageKind::Text,
+            2 => MessageKind::Binary,
+            _ => return None,
+        };
+        let masked = b1 & 0x80 != 0;
+        if masked != (self.role == Role::Server) {
+            return None;
+        }
+        let (len, mut start) = match b1 & 0x7F {
+            127 => return None,
+            126 => {
+                let &[_, _, hi, lo, ..] = input else {
+                    return None;
+                };
+                let len = u16::from_be_bytes([hi, lo]) as usize;
+                // A length that fits 7 bits in the 16-bit form is not minimal (§5.2).
+                if len < 126 {
+                    return None;
+                }
+                (len, 4)
+            }
+            len => (len as usize, 2),
+        };
+        let mut mask = 0;
+        if masked {
+            let key = input.get(start..start + 4)?;
+            mask = u32::from_le_bytes([key[0], key[1], key[2], key[3]]);
+            start += 4;
+        }
+        if len as u64 >= self.whole_message_limit || input.len() - start < len {
+            return None;
+        }
+        Some(WholeMessage {
+            kind,
+            start,
+            len,
+            mask,
+        })
+    }
+
+    #[inline(always)]
+    fn deliver_whole_message<'b>(
+        &mut self,
+        whole: WholeMessage,
+        input: &'b mut [u8],
+    ) -> Result<Read<'b>, ProtocolError> {
+        let WholeMessage {
+            kind,
+            start,
+            len,
+            mask,
+        } = whole;
+        let end = start + len;
+        let payload = &mut input[start..end];
+        if mask != 0 {
+            mask_with_word(payload, mask);
+        }
+        // The whole message is here, so one yes/no check is as fail-fast as the
+        // incremental validator, and faster.
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(self.fail(ProtocolError::InvalidUtf8));
+        }
+        Ok(Read {
+            consumed: end,
+            event: Some(Event::Data {
+                kind,
+                payload,
+                frame_finished: true,
+                message_finished: true,
+                compressed: false,
+            }),
+        })
+    }
+
+    /// The transport reached end of stream. Returns a 1006 Close event when the peer
+    /// left without completing the closing handshake (§7.1.5), else `None`.
+    pub fn read_eof(&mut self) -> Option<Event<'static>> {
+        let abnormal = matches!(self.phase, Phase::Open | Phase::CloseSent);
+        self.move_close_state(CloseInput::Eof);
+        self.pending_pong = None;
+        self.pending_close = None;
+        abnormal.then_some(Event::Close {
+            code: CloseCode::ABNORMAL,
+            reason: "",
+        })
+    }
+
+    #[inline]
+    fn check_header(&self, header: &FrameHeader) -> Result<(), ProtocolError> {
+        match (self.role, header.mask.is_some()) {
+            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
+            _ => {}
+        }
+        // RFC 7692 §6.1: the compressed bit only on the first frame of a data message.
+        let rsv1_allowed = self.config.compressed_messages
+            && matches!(header.opcode, Opcode::Text | Opcode::Binary);
+        if (header.rsv1 && !rsv1_allowed) || header.rsv2 || header.rsv3 {
+            let bits = (header.rsv1 as u8) << 2 | (header.rsv2 as u8) << 1 | header.rsv3 as u8;
+            return Err(ProtocolError::ReservedBits(bits));
+        }
+        Ok(())
+    }
+
+    /// Applies the fragmentation rules and the limits to a new data frame (§5.4), and
+    /// returns the message it belongs to, updated; `continue_frame` stores it.
+    #[inline]
+    fn start_data_frame(
+        &mut self,
+        header: &FrameHeader,
+    ) -> Result<MessageInProgress, ProtocolError> {
+        if header.payload_len > self.config.max_frame_size {
+            return Err(ProtocolError::MessageTooBig {
+                limit: self.config.max_frame_size,
+            });
+        }
+        let open = match self.incoming {
+            Incoming::Idle => None,
+            Incoming::Message(message) | Incoming::Frame(message, _) => Some(message),
+        };
+        let mut message = match (header.opcode, open) {
+            (Opcode::Continuation, Some(message)) => message,
+            (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (_, Some(_)) => return Err(ProtocolError::MessageInterrupted),
+            (opcode, None) => MessageInProgress {
+                kind: if opcode == Opcode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                },
+                compressed: header.rsv1,
+                len: 0,
+                frames: 0,
+            },
+        };
+        message.len += header.payload_len;
+        if message.len > self.config.max_message_size {
+            return Err(ProtocolError::MessageTooBig {
+                limit: self.config.max_message_size,
+            });
+        }
+        if message.frames >= self.config.max_fragments {
+            return Err(ProtocolError::TooManyFragments {
+                limit: self.config.max_fragments,
+            });
+        }
+        message.frames += 1;
+        Ok(message)
+    }
+
+    /// Delivers what is in `input[start..]` of the frame in progress.
+    // Inlined into `read`: a call here costs more than the rest of a small frame's work.
+    #[inline(always)]
+    fn continue_frame<'b>(
+        &mut self,
+        message: MessageInProgress,
+        mut frame: FrameInProgress,
+        input: &'b mut [u8],
+        start: usize,
+    ) -> Result<Read<'b>, ProtocolError> {
+        let available = input.len() - start;
+        let take = if frame.remaining < available as u64 {
+            frame.remaining as usize
+        } else {
+            available
+        };
+        let frame_finished = take as u64 == frame.remaining;
+        if take == 0 && !frame_finished {
+            self.incoming = Incoming::Frame(message, frame);
+            return Ok(Read {
+                consumed: start,
+                event: None,
+            });
+        }
+        let payload = &mut input[start..start + take];
+        if frame.masked {
+            mask_with_word(payload, frame.mask);
+        }
+        let message_finished = frame_finished && frame.fin;
+        let MessageInProgress {
+            kind, compressed, ..
+        } = message;
+        if kind == MessageKind::Text && !compressed {
+            let valid =
+                self.utf8.feed(payload).is_ok() && (!message_finished || self.utf8.is_complete());
+            if !valid {
+                return Err(self.fail(ProtocolError::InvalidUtf8));
+            }
+        }
+        self.incoming = if !frame_finished {
+            frame.remaining -= take as u64;
+            frame.mask = rotate_key(frame.mask, take);
+            Incoming::Frame(message, frame)
+        } else if message_finished {
+            Incoming::Idle
+        } else {
+            Incoming::Message(message)
+        };
+        Ok(Read {
+            consumed: start + take,
+            event: Some(Event::Data {
+                kind,
+                payload,
+                frame_finished,
+                message_finished,
+                compressed,
+            }),
+        })
+    }
+
+    /// Handles a control frame, which is delivered whole (§5.5).
+    fn control_frame<'b>(
+        &mut self,
+        header: FrameHeader,
+        header_len: usize,
+        input: &'b mut [u8],
+    ) -> Result<Read<'b>, ProtocolError> {
+        let end = header_len + header.payload_len as usize;
+        let Some(payload) = input.get_mut(header_len..end) else {
+            return Ok(Read {
+                consumed: 0,
+                event: None,
+            });
+        };
+        if let Some(key) = header.mask {
+            apply_mask(payload, key, 0);
+        }
+        let payload: &'b [u8] = payload;
+        let event = match header.opcode {
+            Opcode::Ping => {
+                // §5.5.2: a Ping is answered unless the peer's Close has arrived, which
+                // is never the case here; our own Close may already have gone out.
+                if self.config.auto_pong {
+                    self.pending_pong = Some(ControlPayload::new(payload));
+                }
+                Event::Ping(payload)
+            }
+            Opcode::Pong => Event::Pong(payload),
+            _ => {
+                let close = match CloseFrame::parse(payload) {
+                    Ok(close) => close,
+                    Err(e) => return Err(self.fail(e.into())),
+                };
+                if self.phase == Phase::Open {
+                    // §5.5.1: echo the status code; the reason is ours to choose.
+                    self.queue_close(QueuedClose(close.map(|c| c.code)));
+                }
+                self.move_close_state(CloseInput::ReceiveClose);
+                match close {
+                    Some(c) => Event::Close {
+                        code: c.code,
+                        reason: c.reason,
+                    },
+                    None => Event::Close {
+                        code: CloseCode::NO_STATUS_RECEIVED,
+                        reason: "",
+                    },
+                }
+            }
+        };
+        Ok(Read {
+            consumed: end,
+            event: Some(event),
+        })
+    }
+}

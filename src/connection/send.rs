@@ -1,0 +1,290 @@
+//! The send path: the caller's messages and the obliged replies to bytes (§5.1–§5.5, §6.1).
+
+use super::state::{CloseInput, Phase};
+use super::utf8::Utf8Validator;
+use super::{Connection, ControlPayload, MessageKind, Role, SendError};
+use crate::frame::{
+    apply_mask, CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
+};
+use crate::random::MaskKeySource;
+use crate::InsufficientSize;
+
+impl<K: MaskKeySource> Connection<K> {
+    /// Encodes the queued replies (pong, then our Close) into `out` and returns the
+    /// number of bytes written; 0 when nothing waits. Frames that do not fit stay queued;
+    /// if not even the first fits, `out` is untouched and the error gives its size.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
+        let mut written = 0;
+        while let Some((opcode, payload)) = self.next_queued() {
+            match self.encode_frame(opcode, true, false, payload.as_slice(), &mut out[written..]) {
+                Ok(n) => written += n,
+                Err(e) => return if written == 0 { Err(e) } else { Ok(written) },
+            }
+            if opcode == Opcode::Pong {
+                self.pending_pong = None;
+            } else {
+                self.pending_close = None;
+                self.move_close_state(CloseInput::SendClose);
+            }
+        }
+        Ok(written)
+    }
+
+    /// The next queued frame, in the order they go out: the Pong first, since the Close
+    /// is the last frame this side sends.
+    fn next_queued(&self) -> Option<(Opcode, ControlPayload)> {
+        if let Some(pong) = self.pending_pong {
+            return Some((Opcode::Pong, pong));
+        }
+        let close = self.pending_close?;
+        let code = close.0.map(|code| code.0.to_be_bytes());
+        Some((
+            Opcode::Close,
+            ControlPayload::new(code.as_ref().map_or(&[], |c| &c[..])),
+        ))
+    }
+
+    /// Whether the caller may send a frame now. Data only while open (§5.5.1: none
+    /// after our Close); control frames also after our Close, while the peer's has not
+    /// arrived. Nothing while a Close of ours waits in the queue: it goes out last.
+    fn may_send(&self, data: bool) -> Result<(), SendError> {
+        let allowed = match self.phase {
+            Phase::Open => true,
+            Phase::CloseSent => !data,
+            Phase::CloseReceived | Phase::Closed | Phase::Failed | Phase::TransportEnded => false,
+        };
+        if allowed && self.pending_close.is_none() {
+            Ok(())
+        } else {
+            Err(SendError::Closing)
+        }
+    }
+
+    /// Encodes a whole text message as one frame into `out`. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
+    pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_whole(MessageKind::Text, text.as_bytes(), out)
+    }
+
+    /// Encodes a whole binary message as one frame into `out`. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
+    pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_whole(MessageKind::Binary, data, out)
+    }
+
+    /// A message that begins and ends here may not land inside an open one (§5.4).
+    fn send_whole(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.sending.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        self.send_data(kind, payload, true, false, out)
+    }
+
+    /// Encodes one frame of a message, so a large message can be sent in pieces without
+    /// being held whole (§5.4). The first call opens the message with `kind`; later calls
+    /// (with the same `kind`) continue it; `last` ends it. Control frames may be sent
+    /// between the pieces. Text pieces need not split at code point boundaries, but
+    /// together they must be UTF-8: a piece that makes them invalid, or a last piece
+    /// that leaves a code point unfinished, is refused with [`SendError::InvalidUtf8`]
+    /// and nothing is written.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut out = [0u8; 16];
+    /// let n = server.send_fragment(MessageKind::Text, b"Hel", false, &mut out)?;
+    /// assert_eq!(&out[..n], [0x01, 0x03, b'H', b'e', b'l']);
+    /// let n = server.send_fragment(MessageKind::Text, b"lo", true, &mut out)?;
+    /// assert_eq!(&out[..n], [0x80, 0x02, b'l', b'o']);
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        self.send_data(kind, payload, last, false, out)
+    }
+
+    /// Like [`send_fragment`](Connection::send_fragment), for a message whose payload
+    /// an extension compressed: its first frame carries RSV1 (RFC 7692 §6). Needs
+    /// [`Config::compressed_messages`](super::Config::compressed_messages).
+    pub fn send_compressed_fragment(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if !self.config.compressed_messages {
+            return Err(SendError::CompressionNotNegotiated);
+        }
+        self.send_data(kind, payload, last, true, out)
+    }
+
+    fn send_data(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        compressed: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        self.may_send(true)?;
+        let (opcode, rsv1) = match self.sending {
+            None => (kind.opcode(), compressed),
+            Some(open) if open == kind => (Opcode::Continuation, false),
+            Some(_) => return Err(SendError::MessageInProgress),
+        };
+        // Compressed text is checked by the extension before it compresses.
+        let mut utf8 = self.sending_utf8;
+        if kind == MessageKind::Text && !compressed {
+            if opcode != Opcode::Continuation {
+                utf8 = Utf8Validator::default();
+            }
+            if utf8.feed(payload).is_err() || (last && !utf8.is_complete()) {
+                return Err(SendError::InvalidUtf8);
+            }
+        }
+        let n = self.encode_frame(opcode, last, rsv1, payload, out)?;
+        self.sending = if last { None } else { Some(kind) };
+        self.sending_utf8 = utf8;
+        Ok(n)
+    }
+
+    /// Encodes a whole message as fragments of at most `fragment_size` payload bytes
+    /// (0 counts as 1). If `out` cannot hold them all, nothing is written. Refused with
+    /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut server = Connection::server(Config::default());
+    /// let mut out = [0u8; 32];
+    /// let n = server.send_message_fragmented(MessageKind::Binary, &[7; 10], 4, &mut out)?;
+    /// assert_eq!(n, 3 * 2 + 10);
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_message_fragmented(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        fragment_size: usize,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.sending.is_some() {
+            return Err(SendError::MessageInProgress);
+        }
+        if payload.is_empty() {
+            return self.send_whole(kind, payload, out);
+        }
+        let size = fragment_size.clamp(1, payload.len());
+        let mask_len = if self.role == Role::Client { 4 } else { 0 };
+        let frames = payload.len().div_ceil(size);
+        let last_len = payload.len() - (frames - 1) * size;
+        let overhead =
+            |len: usize| FrameHeader::new(kind.opcode(), len as u64).encoded_len() + mask_len;
+        // Saturating: no buffer holds `usize::MAX` bytes, so a sum that would overflow
+        // is simply too large for `out`.
+        let required = (frames - 1)
+            .saturating_mul(overhead(size) + size)
+            .saturating_add(overhead(last_len) + last_len);
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
+            return Err(SendError::InvalidUtf8);
+        }
+        let mut written = 0;
+        let mut chunks = payload.chunks(size).peekable();
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            written += self.send_fragment(kind, chunk, last, &mut out[written..])?;
+        }
+        Ok(written)
+    }
+
+    /// Encodes a Ping with up to 125 bytes of application data.
+    pub fn send_ping(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(Opcode::Ping, payload, out)
+    }
+
+    /// Encodes an unsolicited Pong (a heartbeat that asks no answer, §5.5.3).
+    pub fn send_pong(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
+        self.send_control(Opcode::Pong, payload, out)
+    }
+
+    fn send_control(
+        &mut self,
+        opcode: Opcode,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlTooLong);
+        }
+        self.may_send(false)?;
+        Ok(self.encode_frame(opcode, true, false, payload, out)?)
+    }
+
+    /// Starts the closing handshake (§7.1.2): encodes a Close with `code` and `reason`.
+    /// After this, no data may be sent; incoming data is delivered until the peer's
+    /// Close arrives. Answering the peer's Close is automatic (see `poll_transmit`).
+    pub fn send_close(
+        &mut self,
+        code: CloseCode,
+        reason: &str,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let close = CloseFrame::new(code, reason).ok_or(SendError::InvalidClose)?;
+        // Only one Close per connection: the same rule as for data.
+        self.may_send(true)?;
+        let mut body = [0u8; 2 + MAX_CLOSE_REASON];
+        let len = close
+            .encode(&mut body)
+            .map_err(|_| SendError::InvalidClose)?;
+        let n = self.encode_frame(Opcode::Close, true, false, &body[..len], out)?;
+        // A Pong still queued goes out after our Close: control frames may follow it.
+        self.move_close_state(CloseInput::SendClose);
+        Ok(n)
+    }
+
+    /// Writes one frame, masked for a client; nothing is written if it does not fit.
+    #[inline]
+    fn encode_frame(
+        &mut self,
+        opcode: Opcode,
+        fin: bool,
+        rsv1: bool,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, InsufficientSize> {
+        let mut header = FrameHeader::new(opcode, payload.len() as u64);
+        header.fin = fin;
+        header.rsv1 = rsv1;
+        if self.role == Role::Client {
+            header.mask = Some([0; 4]);
+        }
+        let header_len = header.encoded_len();
+        let required = header_len + payload.len();
+        if out.len() < required {
+            return Err(InsufficientSize { required });
+        }
+        if self.role == Role::Client {
+            header.mask = Some(self.keys.next_mask_key());
+        }
+        header.encode_unchecked(out)?;
+        let body = &mut out[header_len..required];
+        body.copy_from_slice(payload);
+        if let Some(key) = header.mask {
+            apply_mask(body, key, 0);
+        }
+        Ok(required)
+    }
+}
