@@ -212,9 +212,7 @@ impl<const N: usize> HeadScanner<N> {
                 self.scanned += end - self.pos;
                 self.pos = end;
                 if buf.len() >= max {
-                    return Err(self.fail(HeadError::TooLarge {
-                        limit: self.limits.max_head_len,
-                    }));
+                    return Err(self.fail(HeadError::TooLarge { limit: max }));
                 }
                 return Ok(Step::Partial);
             };
