@@ -1071,6 +1071,16 @@ fn too_large_reports_the_limit_applied_not_the_one_configured() {
             "asked for {asked}"
         );
     }
+    // The sibling: a header limit above the parser's capacity reports the capacity.
+    let extra: Vec<String> = (0..60).map(|i| format!("X-{i}: {i}")).collect();
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let limits = Limits::default().with_max_headers(usize::MAX);
+    assert_eq!(
+        RequestParser::new(limits)
+            .parse(&base_plus(&extra))
+            .unwrap_err(),
+        RequestError::Head(HeadError::TooManyHeaders { limit: 64 })
+    );
     // At the cap itself, the configured and applied limits are the same.
     let limits = Limits::default().with_max_head_len(MAX_HEAD_LEN);
     assert_eq!(

@@ -32,6 +32,7 @@ struct Write<'o> {
 
 impl Sink for Write<'_> {
     fn put(&mut self, bytes: &[u8]) {
+        // In bounds: `write_into` checked that `out` holds what the same emitter counted.
         self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
         self.at += bytes.len();
     }
@@ -80,6 +81,7 @@ fn joined<S: Sink>(sink: &mut S, name: &str, items: &[&str]) {
 }
 
 fn decimal<S: Sink>(sink: &mut S, mut n: usize) {
+    // 20 digits hold `u64::MAX`, so `at` never goes below 0.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
