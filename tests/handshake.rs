@@ -4,7 +4,7 @@
 use rfc6455::handshake::{
     accept_key, AcceptResponse, BuildError, ClientRequest, HeadError, Limits, OriginPolicy,
     Rejection, Request, RequestError, RequestParser, Response, ResponseError, ResponseParser,
-    WebSocketKey,
+    WebSocketKey, MAX_HEAD_LEN,
 };
 use rfc6455::Status;
 
@@ -43,6 +43,13 @@ fn base_with(name: &str, line: &str) -> Vec<u8> {
         lines.push(line);
     }
     head("GET /chat HTTP/1.1", &lines)
+}
+
+/// The base header lines with `Host` replaced by `host_line`.
+fn base_lines_with_host(host_line: &str) -> Vec<&str> {
+    let mut lines = BASE.to_vec();
+    lines[0] = host_line;
+    lines
 }
 
 fn base_plus(extra: &[&str]) -> Vec<u8> {
@@ -193,13 +200,14 @@ fn rfc_4_1_item_7_example_key_with_trailing_bits_is_16_bytes() {
 fn rfc_4_1_item_3_absolute_uri_target() {
     let bytes = head(
         "GET http://server.example.com:8080/chat?x=1 HTTP/1.1",
-        &BASE,
+        &base_lines_with_host("Host: server.example.com:8080"),
     );
     let mut parser = RequestParser::new(Limits::default());
     let r = parsed(&mut parser, &bytes);
     assert_eq!(r.path(), "/chat");
     assert_eq!(r.query(), Some("x=1"));
     assert_eq!(r.target(), "http://server.example.com:8080/chat?x=1");
+    assert_eq!(r.host(), "server.example.com:8080");
 
     let bytes = head("GET HTTPS://server.example.com HTTP/1.1", &BASE);
     let mut parser = RequestParser::new(Limits::default());
@@ -686,6 +694,133 @@ fn rfc_4_2_1_every_violation_has_its_error_and_status() {
     }
 }
 
+/// RFC 7230 §2.6: `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`. The upgrade is
+/// HTTP/1.1's (RFC 7230 §6.7), so a request line claiming another major version is
+/// answered 505 (RFC 7231 §6.6.6), not read as if it were 1.1.
+#[test]
+fn rfc_7230_2_6_major_version_other_than_1_is_505() {
+    for version in ["HTTP/2.0", "HTTP/3.0", "HTTP/9.9", "HTTP/2.1"] {
+        let err = refuse(&head(&format!("GET /chat {version}"), &BASE));
+        assert_eq!(err, RequestError::HttpVersionNotSupported, "{version}");
+        assert_eq!(err.status(), 505, "{version}");
+        assert!(
+            rejection_bytes(err).starts_with(b"HTTP/1.1 505 HTTP Version Not Supported\r\n"),
+            "{version}"
+        );
+    }
+}
+
+/// RFC 7230 §2.6: one digit each side of the dot, `HTTP` case-sensitive; anything else
+/// is not a version at all, hence a malformed request line (400).
+#[test]
+fn rfc_7230_2_6_version_not_digit_dot_digit_is_malformed() {
+    for version in [
+        "HTTP/1.10",
+        "HTTP/10.1",
+        "HTTP/01.1",
+        "http/1.1",
+        "Http/1.1",
+        "HTTP/1",
+        "HTTP/1.",
+        "HTTP/1.1 ",
+        "HTTP/1,1",
+        "HTTP/١.١",
+    ] {
+        let err = refuse(&head(&format!("GET /chat {version}"), &BASE));
+        assert_eq!(err, RequestError::MalformedRequestLine, "{version:?}");
+        assert_eq!(err.status(), 400, "{version:?}");
+    }
+    // §4.2.1 item 1 asks for "HTTP/1.1 or higher": a later 1.x minor is read as 1.1
+    // (RFC 7230 §2.6).
+    let bytes = head("GET /chat HTTP/1.2", &BASE);
+    let mut parser = RequestParser::new(Limits::default());
+    assert_eq!(parsed(&mut parser, &bytes).path(), "/chat");
+}
+
+/// RFC 7230 §5.4/§5.5: with an absolute-form target, the authority requested is the
+/// target's, not `Host`'s. A server that routes or checks origins on `host()` must not
+/// see one host while the client asked for another, so the two must agree.
+#[test]
+fn rfc_7230_5_4_absolute_target_authority_must_agree_with_host() {
+    let agree = [
+        ("http://a.example/chat", "a.example"),
+        ("http://A.Example/chat", "a.EXAMPLE"),
+        ("http://a.example:80/chat", "a.example"),
+        ("http://a.example/chat", "a.example:80"),
+        ("http://a.example:/chat", "a.example"),
+        ("https://a.example/chat", "a.example:443"),
+        ("HTTPS://a.example:443?x", "a.example"),
+        ("http://a.example:8080/chat", "a.example:8080"),
+        ("http://192.0.2.1:8080/", "192.0.2.1:8080"),
+        ("http://[::1]:9000/chat", "[::1]:9000"),
+        ("http://[::1]/chat", "[::1]:80"),
+        ("http://[::1]/chat", "[::1]"),
+    ];
+    for (target, host) in agree {
+        let bytes = head(
+            &format!("GET {target} HTTP/1.1"),
+            &base_lines_with_host(&format!("Host: {host}")),
+        );
+        let mut parser = RequestParser::new(Limits::default());
+        let r = parsed(&mut parser, &bytes);
+        assert_eq!((r.target(), r.host()), (target, host));
+    }
+    let disagree = [
+        ("http://a.example/chat", "b.example"),
+        ("http://a.example/chat", "a.example.evil"),
+        ("http://a.example.evil/chat", "a.example"),
+        ("http://a.example/chat", "a.example:8080"),
+        ("http://a.example:8080/chat", "a.example"),
+        // The default port is the target's scheme's: 443 is not http's.
+        ("http://a.example:443/chat", "a.example"),
+        ("https://a.example/chat", "a.example:80"),
+        ("http://a.example:080/chat", "a.example"),
+        ("http://[::1]:9000/chat", "[::1]"),
+        ("http://[::1]/chat", "[::2]"),
+    ];
+    for (target, host) in disagree {
+        let bytes = head(
+            &format!("GET {target} HTTP/1.1"),
+            &base_lines_with_host(&format!("Host: {host}")),
+        );
+        let err = refuse(&bytes);
+        assert_eq!(err, RequestError::HostMismatch, "{target} with Host {host}");
+        assert_eq!(err.status(), 400);
+    }
+}
+
+/// §4.1 item 3 and §4.2.1 item 1 allow an absolute http or https URI as the
+/// request-target. `ws`/`wss` name the WebSocket URI (§3), which is never sent as an
+/// HTTP request-target; userinfo in an http URI is an error (RFC 7230 §2.7.1).
+#[test]
+fn rfc_4_2_1_item_1_absolute_target_schemes() {
+    for target in [
+        "ws://server.example.com/chat",
+        "wss://server.example.com/chat",
+        "WS://server.example.com/chat",
+        "ftp://server.example.com/chat",
+        "httpx://server.example.com/chat",
+        "http:/server.example.com/chat",
+        "http:server.example.com/chat",
+        "http://user@server.example.com/chat",
+        "http://user:pw@server.example.com/chat",
+        "http://server.example.com,evil.example/chat",
+        "http://server.example.com\\@evil.example/chat",
+    ] {
+        let err = refuse(&head(&format!("GET {target} HTTP/1.1"), &BASE));
+        assert_eq!(err, RequestError::InvalidTarget, "{target}");
+    }
+    for target in [
+        "http://server.example.com/chat",
+        "HtTp://server.example.com/chat",
+        "https://server.example.com/chat",
+    ] {
+        let bytes = head(&format!("GET {target} HTTP/1.1"), &BASE);
+        let mut parser = RequestParser::new(Limits::default());
+        assert_eq!(parsed(&mut parser, &bytes).path(), "/chat", "{target}");
+    }
+}
+
 #[test]
 fn rfc_4_2_1_content_length_zero_is_no_body() {
     let mut parser = RequestParser::new(Limits::default());
@@ -906,6 +1041,71 @@ fn head_exactly_at_the_limit_passes_and_one_byte_over_fails() {
     );
 }
 
+/// A limit above `MAX_HEAD_LEN` acts as `MAX_HEAD_LEN`; the error must name the limit
+/// that stopped the head, not the unreachable one that was asked for.
+#[test]
+fn too_large_reports_the_limit_applied_not_the_one_configured() {
+    let mut bytes = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+    bytes.resize(MAX_HEAD_LEN + 1, b'a');
+    for asked in [usize::MAX, MAX_HEAD_LEN + 1, 1 << 20] {
+        let limits = Limits::default().with_max_head_len(asked);
+        let err = RequestParser::new(limits).parse(&bytes).unwrap_err();
+        assert_eq!(
+            err,
+            RequestError::Head(HeadError::TooLarge {
+                limit: MAX_HEAD_LEN
+            }),
+            "asked for {asked}"
+        );
+        assert_eq!(err.to_string(), "head exceeds 65536 bytes");
+        let request = ClientRequest::new("a", "/", [0; 16]);
+        let mut response = b"HTTP/1.1 101 Switching Protocols\r\nX: ".to_vec();
+        response.resize(MAX_HEAD_LEN + 1, b'x');
+        assert_eq!(
+            ResponseParser::new(limits)
+                .parse(&response, &request)
+                .unwrap_err(),
+            ResponseError::Head(HeadError::TooLarge {
+                limit: MAX_HEAD_LEN
+            }),
+            "asked for {asked}"
+        );
+    }
+    // The sibling: a header limit above the parser's capacity reports the capacity.
+    let extra: Vec<String> = (0..60).map(|i| format!("X-{i}: {i}")).collect();
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let limits = Limits::default().with_max_headers(usize::MAX);
+    assert_eq!(
+        RequestParser::new(limits)
+            .parse(&base_plus(&extra))
+            .unwrap_err(),
+        RequestError::Head(HeadError::TooManyHeaders { limit: 64 })
+    );
+    // At the cap itself, the configured and applied limits are the same.
+    let limits = Limits::default().with_max_head_len(MAX_HEAD_LEN);
+    assert_eq!(
+        RequestParser::new(limits).parse(&bytes).unwrap_err(),
+        RequestError::Head(HeadError::TooLarge {
+            limit: MAX_HEAD_LEN
+        })
+    );
+}
+
+#[test]
+fn head_of_the_largest_length_is_read_whole() {
+    // The header offsets are u16: a head of exactly MAX_HEAD_LEN bytes must still
+    // index correctly, its last field ending at the top of the range.
+    let mut bytes = base_plus(&[]);
+    bytes.truncate(bytes.len() - 2);
+    let pad = MAX_HEAD_LEN - bytes.len() - "X-Pad: \r\n\r\n".len();
+    bytes.extend_from_slice(format!("X-Pad: {}\r\n\r\n", "p".repeat(pad)).as_bytes());
+    assert_eq!(bytes.len(), MAX_HEAD_LEN);
+    let mut parser = RequestParser::new(Limits::default().with_max_head_len(usize::MAX));
+    let r = parsed(&mut parser, &bytes);
+    assert_eq!(r.header("x-pad").map(<[u8]>::len), Some(pad));
+    assert_eq!(r.head_len(), MAX_HEAD_LEN);
+}
+
 #[test]
 fn too_many_headers() {
     let extra: Vec<String> = (0..60).map(|i| format!("X-{i}: {i}")).collect();
@@ -1100,6 +1300,48 @@ fn accept_response_refuses_what_was_not_offered() {
     assert!(contains(
         &out[..n],
         b"Sec-WebSocket-Extensions: PerMessage-Deflate\r\n"
+    ));
+}
+
+/// §9.1: the server lists the extensions in use. A client's several offers of one
+/// extension are alternatives (RFC 7692 §5); accepting two of them would put two
+/// instances in use, which the client refuses, so the builder refuses to write it.
+#[test]
+fn accept_response_refuses_the_same_extension_twice() {
+    let bytes = base_plus(&[
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits",
+        "Sec-WebSocket-Extensions: permessage-deflate, x-foo",
+    ]);
+    let mut parser = RequestParser::new(Limits::default());
+    let r = parsed(&mut parser, &bytes);
+    let mut out = [0xAAu8; 512];
+    let twice: [&[&str]; 4] = [
+        &["permessage-deflate", "permessage-deflate"],
+        &[
+            "permessage-deflate; server_no_context_takeover",
+            "permessage-deflate; client_max_window_bits=10",
+        ],
+        &["permessage-deflate", "x-foo", "PerMessage-Deflate"],
+        &["x-foo", "x-foo"],
+    ];
+    for extensions in twice {
+        assert_eq!(
+            AcceptResponse::new(&r)
+                .extensions(extensions)
+                .encode(&mut out),
+            Err(BuildError::DuplicateExtension),
+            "{extensions:?}"
+        );
+    }
+    assert!(out.iter().all(|&b| b == 0xAA), "nothing written on error");
+    // Two different extensions, each offered, are fine.
+    let n = AcceptResponse::new(&r)
+        .extensions(&["x-foo", "permessage-deflate"])
+        .encode(&mut out)
+        .unwrap();
+    assert!(contains(
+        &out[..n],
+        b"Sec-WebSocket-Extensions: x-foo, permessage-deflate\r\n"
     ));
 }
 
@@ -1649,6 +1891,99 @@ fn rfc_4_1_every_response_violation_fails_the_connection() {
     for (what, request, bytes, expected) in cases {
         assert_eq!(client_result(&request, &bytes), Err(expected), "{what}");
     }
+}
+
+/// §4.1: the server's answer is an HTTP/1.1 response; a status line that claims another
+/// major version is no upgrade, and no other status of it is framed as HTTP/1.x either.
+#[test]
+fn rfc_4_1_status_line_with_major_version_other_than_1_is_refused() {
+    let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
+    let lines = ["Upgrade: websocket", "Connection: Upgrade", ACCEPT_LINE];
+    for start in [
+        "HTTP/2.0 101 Switching Protocols",
+        "HTTP/3.0 101 Switching Protocols",
+        "HTTP/2 101 Switching Protocols",
+        "HTTP/2.0 403 Forbidden",
+        "HTTP/9.9 302 Found",
+    ] {
+        let expected = if start.starts_with("HTTP/2 ") {
+            ResponseError::MalformedStatusLine
+        } else {
+            ResponseError::HttpVersionNotSupported
+        };
+        assert_eq!(
+            client_result(&request, &head(start, &lines)),
+            Err(expected),
+            "{start}"
+        );
+    }
+    for start in [
+        "HTTP/1.10 101 Switching Protocols",
+        "http/1.1 101 Switching Protocols",
+        "HTTP/01.1 101 Switching Protocols",
+    ] {
+        assert_eq!(
+            client_result(&request, &head(start, &lines)),
+            Err(ResponseError::MalformedStatusLine),
+            "{start}"
+        );
+    }
+    assert_eq!(
+        client_result(&request, &head("HTTP/1.2 101 Switching Protocols", &lines)),
+        Ok(None)
+    );
+}
+
+/// §9.1: the response lists the extensions in use, each one the client offered
+/// (§4.1 step 5). Naming one twice, in one field or split across two, would put two
+/// instances of it in use.
+#[test]
+fn rfc_4_1_response_naming_an_extension_twice_fails_the_connection() {
+    let offers = [
+        "permessage-deflate; client_max_window_bits",
+        "permessage-deflate",
+        "x-foo",
+    ];
+    let request =
+        ClientRequest::new("server.example.com", "/chat", *b"the sample nonce").extensions(&offers);
+    let up = "Upgrade: websocket";
+    let conn = "Connection: Upgrade";
+    let twice: [&[&str]; 4] = [
+        &["Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate"],
+        &["Sec-WebSocket-Extensions: permessage-deflate, x-foo, PERMESSAGE-DEFLATE"],
+        &[
+            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover",
+            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9",
+        ],
+        &["Sec-WebSocket-Extensions: x-foo,,x-foo"],
+    ];
+    for fields in twice {
+        let mut lines = vec![up, conn, ACCEPT_LINE];
+        lines.extend_from_slice(fields);
+        assert_eq!(
+            client_result(&request, &respond(&lines)),
+            Err(ResponseError::DuplicateExtension),
+            "{fields:?}"
+        );
+    }
+    // An extension the client did not offer is refused whether or not it repeats.
+    let lines = [
+        up,
+        conn,
+        ACCEPT_LINE,
+        "Sec-WebSocket-Extensions: x-bar, x-bar",
+    ];
+    assert_eq!(
+        client_result(&request, &respond(&lines)),
+        Err(ResponseError::UnsolicitedExtension)
+    );
+    let lines = [
+        up,
+        conn,
+        ACCEPT_LINE,
+        "Sec-WebSocket-Extensions: x-foo, permessage-deflate",
+    ];
+    assert_eq!(client_result(&request, &respond(&lines)), Ok(None));
 }
 
 #[test]

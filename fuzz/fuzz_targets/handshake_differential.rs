@@ -11,9 +11,13 @@
 //!   skip them; a WebSocket client has no reason to send them.
 //! - A request-target with bytes above 0x7F (`MalformedRequestLine`): httparse allows
 //!   them, RFC 3986 does not.
-//! - A target that is neither a path nor an absolute http(s) URI with an authority, or
-//!   that has a fragment (`InvalidTarget`): RFC 6455 §3 and §4.1 item 3.
-//! - A method other than GET or a version below 1.1 (§4.2.1 item 1).
+//! - A target that is neither a path nor an absolute http(s) URI with an authority
+//!   (`host[:port]`, no userinfo), or that has a fragment (`InvalidTarget`): RFC 6455
+//!   §3 and §4.1 item 3, RFC 7230 §2.7.1.
+//! - An absolute target whose authority names another host or port than `Host`
+//!   (`HostMismatch`, RFC 7230 §5.4).
+//! - A method other than GET or a version below 1.1 (§4.2.1 item 1), or a major version
+//!   other than 1 (`HttpVersionNotSupported`), which httparse never reports complete.
 //! - Anything §4.2.1 requires of the header fields (Host, Upgrade, Connection,
 //!   Sec-WebSocket-Key/-Version), RFC 7230 §5.4 (one Host), RFC 6454 (one ASCII
 //!   Origin), the token-list and §9.1 grammars of Sec-WebSocket-Protocol and
@@ -22,7 +26,7 @@
 //! - A head over the default 8 KiB limit (`TooLarge`).
 //!
 //! The other way round, we accept nothing httparse refuses, except versions it does not
-//! know: HTTP/1.2 to HTTP/9.9, which §4.2.1 allows as "1.1 or higher". Header counts
+//! know: HTTP/1.2 to HTTP/1.9, which §4.2.1 allows as "1.1 or higher". Header counts
 //! cannot differ: both tables hold 64 fields.
 #![no_main]
 
@@ -106,6 +110,10 @@ impl View<'_> {
             RequestError::MethodNotGet => self.method != "GET",
             RequestError::HttpVersionTooOld => self.version == 0,
             RequestError::InvalidTarget => !is_resource_target(self.target),
+            RequestError::HostMismatch => single("host").is_some_and(|h| {
+                absolute_authority(self.target)
+                    .is_some_and(|(a, default)| !same_authority(a, h, default))
+            }),
             RequestError::MissingHost => self.count("host") == 0,
             RequestError::DuplicateHost => self.count("host") > 1,
             RequestError::InvalidHost => single("host").is_some_and(|h| !is_authority(h)),
@@ -179,17 +187,45 @@ fn is_token(s: &[u8]) -> bool {
 /// RFC 6455 §3: an origin-form path, or an absolute http(s) URI with an authority; no
 /// fragment either way.
 fn is_resource_target(t: &str) -> bool {
-    if t.contains('#') {
-        return false;
-    }
-    if t.starts_with('/') {
-        return true;
-    }
-    let lower = t.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("http://")
-        .or_else(|| lower.strip_prefix("https://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with(['/', '?']))
+    !t.contains('#') && (t.starts_with('/') || absolute_authority(t).is_some())
+}
+
+/// The authority of an absolute http(s) target and its scheme's default port, if it is
+/// one with a `host[:port]` authority.
+fn absolute_authority(t: &str) -> Option<(&[u8], &'static [u8])> {
+    let (scheme, rest) = t.split_once("://")?;
+    let default: &'static [u8] = match scheme.to_ascii_lowercase().as_str() {
+        "http" => b"80",
+        "https" => b"443",
+        _ => return None,
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest.as_bytes()[..end];
+    is_authority(authority).then_some((authority, default))
+}
+
+/// RFC 3986 §6.2.2.1 and §6.2.3: the same host ignoring ASCII case, and the same port
+/// once an absent or empty one is read as the scheme's default.
+fn same_authority(a: &[u8], b: &[u8], default: &[u8]) -> bool {
+    let split = |s: &[u8]| -> (Vec<u8>, Vec<u8>) {
+        // A port is the digits after the last colon, unless that colon is inside an
+        // IPv6 literal.
+        match s.iter().rposition(|&c| c == b':') {
+            Some(i)
+                if s[i + 1..].iter().all(u8::is_ascii_digit)
+                    && (s[..i].ends_with(b"]") || !s[..i].contains(&b':')) =>
+            {
+                let port = if i + 1 == s.len() {
+                    default
+                } else {
+                    &s[i + 1..]
+                };
+                (s[..i].to_ascii_lowercase(), port.to_vec())
+            }
+            _ => (s.to_ascii_lowercase(), default.to_vec()),
+        }
+    };
+    split(a) == split(b)
 }
 
 /// RFC 7230 §5.4: `host[:port]`, nothing that belongs to another part of a URI.

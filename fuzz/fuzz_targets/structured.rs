@@ -1,6 +1,10 @@
 //! Frame sequences built from `arbitrary` values with the crate's own encoder, so the
 //! fuzzer spends its time past the header checks: first the valid stream must come out
 //! exactly as sent, then a mutated copy must keep every invariant of `check_splits`.
+//!
+//! "Valid" means valid under the configuration the reader runs with: every message is
+//! cut down to fit its size, frame and fragment limits before it is sent (`fit`), or a
+//! reader that rightly refuses it would be reported as the crate's bug.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -55,12 +59,18 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
+    let valid_config = Config::default();
     let (stream, expected) = if input.server_writes {
-        encode(Connection::server(Config::default()), &input.pieces)
+        encode(
+            Connection::server(valid_config),
+            &input.pieces,
+            &valid_config,
+        )
     } else {
         encode(
-            Connection::client(Config::default(), CountingKeys::default()),
+            Connection::client(valid_config, CountingKeys::default()),
             &input.pieces,
+            &valid_config,
         )
     };
     let side = if input.server_writes {
@@ -73,7 +83,7 @@ fuzz_target!(|input: Input| {
     let valid = check_splits(
         &Script {
             side,
-            config: Config::default(),
+            config: valid_config,
             stream: &stream,
             local_close_at: None,
         },
@@ -101,20 +111,27 @@ fuzz_target!(|input: Input| {
     );
 });
 
-/// Encodes `pieces` with `conn` and returns the bytes and the events a reader must see.
-fn encode<K: MaskKeySource>(mut conn: Connection<K>, pieces: &[Piece]) -> (Vec<u8>, Vec<Seen>) {
+/// Encodes `pieces` with `conn` and returns the bytes and the events a reader running
+/// under `config` must see.
+fn encode<K: MaskKeySource>(
+    mut conn: Connection<K>,
+    pieces: &[Piece],
+    config: &Config,
+) -> (Vec<u8>, Vec<Seen>) {
     let mut wire = Vec::new();
     let mut expected = Vec::new();
     for piece in pieces {
         match piece {
             Piece::Text(t) => {
+                let t = &t[..text_end(t, single_frame_cap(config))];
                 if send(&mut wire, t.len(), |out| conn.send_text(t, out)) {
-                    expected.push(Seen::Text(t.clone()));
+                    expected.push(Seen::Text(t.into()));
                 }
             }
             Piece::Binary(b) => {
+                let b = &b[..b.len().min(single_frame_cap(config))];
                 if send(&mut wire, b.len(), |out| conn.send_binary(b, out)) {
-                    expected.push(Seen::Binary(b.clone()));
+                    expected.push(Seen::Binary(b.to_vec()));
                 }
             }
             Piece::FragmentedText {
@@ -122,15 +139,14 @@ fn encode<K: MaskKeySource>(mut conn: Connection<K>, pieces: &[Piece]) -> (Vec<u
                 gaps,
                 ping_between,
             } => {
-                let bytes = text.as_bytes();
-                let mut parts = Vec::new();
+                let text = &text[..text_end(text, message_cap(config))];
+                let mut cuts = Vec::new();
                 let mut at = 0;
                 for &gap in gaps {
-                    let end = (at + usize::from(gap)).min(bytes.len());
-                    parts.push(&bytes[at..end]);
-                    at = end;
+                    at = (at + usize::from(gap)).min(text.len());
+                    cuts.push(at);
                 }
-                parts.push(&bytes[at..]);
+                let parts = fit(text.as_bytes(), &cuts, config);
                 let sent = fragments(
                     &mut conn,
                     &mut wire,
@@ -140,18 +156,24 @@ fn encode<K: MaskKeySource>(mut conn: Connection<K>, pieces: &[Piece]) -> (Vec<u
                     *ping_between,
                 );
                 if sent {
-                    expected.push(Seen::Text(text.clone()));
+                    expected.push(Seen::Text(text.into()));
                 }
             }
             Piece::FragmentedBinary {
                 parts,
                 ping_between,
             } => {
-                let mut slices: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-                if slices.is_empty() {
-                    // A message has at least one frame, if an empty one.
-                    slices.push(&[]);
+                let whole = parts.concat();
+                let whole = &whole[..whole.len().min(message_cap(config))];
+                let mut cuts = Vec::new();
+                let mut at = 0;
+                // The last part's end is the message's: a message has at least one
+                // frame, if an empty one.
+                for part in parts.iter().take(parts.len().saturating_sub(1)) {
+                    at = (at + part.len()).min(whole.len());
+                    cuts.push(at);
                 }
+                let slices = fit(whole, &cuts, config);
                 let sent = fragments(
                     &mut conn,
                     &mut wire,
@@ -161,7 +183,7 @@ fn encode<K: MaskKeySource>(mut conn: Connection<K>, pieces: &[Piece]) -> (Vec<u
                     *ping_between,
                 );
                 if sent {
-                    expected.push(Seen::Binary(parts.concat()));
+                    expected.push(Seen::Binary(whole.to_vec()));
                 }
             }
             Piece::Ping(p) => {
@@ -196,6 +218,53 @@ fn encode<K: MaskKeySource>(mut conn: Connection<K>, pieces: &[Piece]) -> (Vec<u
         }
     }
     (wire, expected)
+}
+
+/// The largest unfragmented message `config` lets through (it allows one fragment:
+/// the valid run's does).
+fn single_frame_cap(config: &Config) -> usize {
+    usize::try_from(config.max_frame_size.min(config.max_message_size)).unwrap_or(usize::MAX)
+}
+
+/// The largest message `config` lets through in any number of frames.
+fn message_cap(config: &Config) -> usize {
+    let frames = config
+        .max_frame_size
+        .saturating_mul(u64::from(config.max_fragments));
+    usize::try_from(config.max_message_size.min(frames)).unwrap_or(usize::MAX)
+}
+
+/// The end of the longest prefix of `text` that is at most `cap` bytes and whole
+/// characters.
+fn text_end(text: &str, cap: usize) -> usize {
+    let mut end = text.len().min(cap);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// `message` (already within `message_cap`) cut at the ascending offsets `cuts`, unless
+/// that breaks `config`'s frame or fragment limit: then in frames as large as allowed,
+/// which `message_cap` guarantees are few enough.
+fn fit<'m>(message: &'m [u8], cuts: &[usize], config: &Config) -> Vec<&'m [u8]> {
+    let frame = usize::try_from(config.max_frame_size).unwrap_or(usize::MAX);
+    let fragments = usize::try_from(config.max_fragments).unwrap_or(usize::MAX);
+    let mut parts = Vec::new();
+    let mut at = 0;
+    for &cut in cuts.iter().chain([&message.len()]) {
+        parts.push(&message[at..cut]);
+        at = cut;
+    }
+    if parts.len() <= fragments && parts.iter().all(|p| p.len() <= frame) {
+        return parts;
+    }
+    if message.is_empty() {
+        // However many cuts there were, an empty message is one empty frame. A frame
+        // limit of 0 always lands here, since `message_cap` is then 0 too.
+        return vec![message];
+    }
+    message.chunks(frame).collect()
 }
 
 /// Sends one message in `parts`, with a ping between parts if asked; false when the

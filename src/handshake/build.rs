@@ -18,7 +18,10 @@ struct Count(usize);
 
 impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
-        self.0 += bytes.len();
+        // The caller's slices can repeat one long string until the sum passes
+        // `usize::MAX` on a 32-bit target; a saturated count is a buffer no caller has,
+        // so the overflow becomes `BufferTooSmall` instead of a panic or a short count.
+        self.0 = self.0.saturating_add(bytes.len());
     }
 }
 
@@ -29,6 +32,7 @@ struct Write<'o> {
 
 impl Sink for Write<'_> {
     fn put(&mut self, bytes: &[u8]) {
+        // In bounds: `write_into` checked that `out` holds what the same emitter counted.
         self.out[self.at..self.at + bytes.len()].copy_from_slice(bytes);
         self.at += bytes.len();
     }
@@ -77,6 +81,7 @@ fn joined<S: Sink>(sink: &mut S, name: &str, items: &[&str]) {
 }
 
 fn decimal<S: Sink>(sink: &mut S, mut n: usize) {
+    // 20 digits hold `u64::MAX`, so `at` never goes below 0.
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -383,10 +388,18 @@ impl<'a> AcceptResponse<'a> {
         }
         check_extensions(self.extensions)?;
         let offers = super::Extensions::new(self.offered.get_all("sec-websocket-extensions"));
-        for ext in self.extensions {
-            let name = single_extension(ext).unwrap_or_default();
+        // `check_extensions` passed, so every string has a name.
+        let name_of = |ext: &'a str| single_extension(ext).unwrap_or_default();
+        for (i, ext) in self.extensions.iter().enumerate() {
+            let name = name_of(ext);
             if !offers.clone().any(|o| o.name().eq_ignore_ascii_case(name)) {
                 return Err(BuildError::ExtensionNotOffered);
+            }
+            if self.extensions[..i]
+                .iter()
+                .any(|e| name_of(e).eq_ignore_ascii_case(name))
+            {
+                return Err(BuildError::DuplicateExtension);
             }
         }
         check_headers(

@@ -20,7 +20,8 @@ pub enum HeadError {
     /// The blank line ending the head did not arrive within `limit` bytes.
     #[error("head exceeds {limit} bytes")]
     TooLarge {
-        /// The configured [`Limits::max_head_len`](super::Limits::max_head_len).
+        /// The limit that was applied: [`Limits::max_head_len`](super::Limits::max_head_len),
+        /// or [`MAX_HEAD_LEN`](super::MAX_HEAD_LEN) when that is larger.
         limit: usize,
     },
     /// More than `limit` header fields.
@@ -88,6 +89,14 @@ pub enum RequestError {
     /// §4.2.1 item 1: the HTTP version is below 1.1.
     #[error("HTTP version below 1.1")]
     HttpVersionTooOld,
+    /// A well-formed `HTTP/d.d` with a major version other than 1 (`HTTP/2.0`,
+    /// `HTTP/3.0`): the upgrade is an HTTP/1.1 mechanism, and a line that claims
+    /// another major version is not framed the way it is read here. Answered with 505
+    /// HTTP Version Not Supported (RFC 7231 §6.6.6). A version that is not one digit,
+    /// a dot and one digit (`HTTP/1.10`, `http/1.1`) is a
+    /// [`MalformedRequestLine`](Self::MalformedRequestLine) (RFC 7230 §2.6).
+    #[error("HTTP major version is not 1")]
+    HttpVersionNotSupported,
     /// §4.2.1 item 1: the request-target is neither a path (`/chat?x`) nor an absolute
     /// `http`/`https` URI, or it carries a fragment.
     #[error("request-target is not a resource name")]
@@ -101,6 +110,14 @@ pub enum RequestError {
     /// A `Host` value that is not an authority (`host[:port]`).
     #[error("Host header is not an authority")]
     InvalidHost,
+    /// The request-target is an absolute URI whose authority names another host or
+    /// port than `Host` (RFC 7230 §5.4: the target's authority is the one requested).
+    /// Hosts compare ASCII case-insensitively and an absent port is the scheme's
+    /// default, so `GET http://a.example:80/ HTTP/1.1` with `Host: A.example` passes;
+    /// refusing the rest keeps [`Request::host`](super::Request::host) the authority
+    /// actually requested.
+    #[error("Host header disagrees with the request-target's authority")]
+    HostMismatch,
     /// §4.2.1 item 3: no `Upgrade` field with the token `websocket`.
     #[error("Upgrade header lacks the websocket token")]
     UpgradeNotWebSocket,
@@ -149,7 +166,8 @@ pub enum RequestError {
 impl RequestError {
     /// The HTTP status to answer with: 426 for a missing or unsupported version (§4.2.2
     /// /version/), 403 for a refused origin (§4.2.2 /origin/), 431 for a head over the
-    /// limits (RFC 6585 §5), 400 for everything else (§4.2.1).
+    /// limits (RFC 6585 §5), 505 for an HTTP major version other than 1 (RFC 7231
+    /// §6.6.6), 400 for everything else (§4.2.1).
     ///
     /// ```
     /// use rfc6455::handshake::RequestError;
@@ -163,6 +181,7 @@ impl RequestError {
             }
             RequestError::MissingVersion | RequestError::UnsupportedVersion => 426,
             RequestError::OriginRefused => 403,
+            RequestError::HttpVersionNotSupported => 505,
             _ => 400,
         }
     }
@@ -184,6 +203,7 @@ impl RequestError {
             426 => "Upgrade Required",
             403 => "Forbidden",
             431 => "Request Header Fields Too Large",
+            505 => "HTTP Version Not Supported",
             _ => "Bad Request",
         };
         Rejection::new(status, reason)
@@ -216,6 +236,11 @@ pub enum ResponseError {
     /// A 101 answered with an HTTP version below 1.1, which has no Upgrade.
     #[error("101 response with an HTTP version below 1.1")]
     HttpVersionTooOld,
+    /// A status line with an HTTP major version other than 1 (`HTTP/2.0 101`): this
+    /// is an answer to an HTTP/1.1 request, and neither the upgrade nor the framing of
+    /// any other status is HTTP/1.x's under another major version.
+    #[error("status line with an HTTP major version other than 1")]
+    HttpVersionNotSupported,
     /// §4.1 step 2: no `Upgrade: websocket`.
     #[error("Upgrade header lacks the websocket token")]
     UpgradeNotWebSocket,
@@ -244,6 +269,12 @@ pub enum ResponseError {
     /// §4.1 step 5: the server accepted an extension the client did not offer.
     #[error("server accepted an extension that was not offered")]
     UnsolicitedExtension,
+    /// The server accepted the same extension twice (names compared ASCII
+    /// case-insensitively). A client's several offers of one extension are
+    /// alternatives (RFC 7692 §5), and two instances of it in use (§9.1: the
+    /// response lists the extensions in use) would claim the same RSV bits.
+    #[error("server accepted the same extension twice")]
+    DuplicateExtension,
 }
 
 /// The local caller asked to build a head that would be invalid or unsafe to send, or
@@ -295,6 +326,11 @@ pub enum BuildError {
     /// The server accepted an extension the client did not offer (§4.2.2 /extensions/).
     #[error("extension was not offered by the client")]
     ExtensionNotOffered,
+    /// The server accepted the same extension twice (names compared ASCII
+    /// case-insensitively); the client would fail the connection over it
+    /// ([`ResponseError::DuplicateExtension`]).
+    #[error("extension accepted twice")]
+    DuplicateExtension,
     /// An extra header name that is not a token.
     #[error("header name is not a token")]
     InvalidHeaderName,

@@ -207,14 +207,14 @@ impl<const N: usize> HeadScanner<N> {
         }
         let max = self.limits.effective_head_len();
         let end = buf.len().min(max);
+        // `pos <= end`: `pos` never passes `max`, and both parsers reset a scanner whose
+        // buffer is shorter than `pos` (`is_behind`) before calling this.
         loop {
             let Some(off) = find_lf(&buf[self.pos..end]) else {
                 self.scanned += end - self.pos;
                 self.pos = end;
                 if buf.len() >= max {
-                    return Err(self.fail(HeadError::TooLarge {
-                        limit: self.limits.max_head_len,
-                    }));
+                    return Err(self.fail(HeadError::TooLarge { limit: max }));
                 }
                 return Ok(Step::Partial);
             };
@@ -249,6 +249,7 @@ impl<const N: usize> HeadScanner<N> {
 
     fn header_line(&mut self, buf: &[u8], line: Range<usize>) -> Result<(), HeadError> {
         let bytes = &buf[line.clone()];
+        // Not empty: an empty line ended the head before this is called.
         if is_ows(bytes[0]) {
             return Err(HeadError::ObsFold);
         }

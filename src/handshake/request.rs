@@ -18,6 +18,15 @@ struct RequestLine {
     target: Range<usize>,
     path: Range<usize>,
     query: Option<Range<usize>>,
+    /// The authority of an absolute-form target, which `Host` must agree with.
+    authority: Option<Authority>,
+}
+
+/// The authority of an absolute-form request-target and the default port of its scheme.
+#[derive(Debug, Clone)]
+struct Authority {
+    range: Range<usize>,
+    default_port: &'static [u8],
 }
 
 /// Reads a client's opening handshake from a buffer that grows between calls.
@@ -162,6 +171,9 @@ fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestE
     if method != b"GET" {
         return Err(RequestError::MethodNotGet);
     }
+    if version.0 >= 2 {
+        return Err(RequestError::HttpVersionNotSupported);
+    }
     if version < (1, 1) {
         return Err(RequestError::HttpVersionTooOld);
     }
@@ -170,10 +182,16 @@ fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestE
     if target.contains(&b'#') {
         return Err(RequestError::InvalidTarget);
     }
-    let path_start = if target[0] == b'/' {
-        0
+    let (path_start, authority) = if target[0] == b'/' {
+        (0, None)
     } else {
-        absolute_path_start(target).ok_or(RequestError::InvalidTarget)?
+        let (authority, default_port) =
+            absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
+        let authority = Authority {
+            range: target_start + authority.start..target_start + authority.end,
+            default_port,
+        };
+        (authority.range.end - target_start, Some(authority))
     };
     let query_at = target.iter().position(|&b| b == b'?');
     let path_end = query_at.unwrap_or(target.len());
@@ -181,27 +199,68 @@ fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestE
         path: target_start + path_start..target_start + path_end,
         query: query_at.map(|q| target_start + q + 1..target_range.end),
         target: target_range,
+        authority,
     })
 }
 
-/// Where the path of an absolute `http`/`https` URI starts (§4.1 item 3 allows them);
-/// its length when the URI has no path.
-fn absolute_path_start(target: &[u8]) -> Option<usize> {
+/// Where the authority of an absolute `http`/`https` URI is (§4.1 item 3 allows them,
+/// and no other scheme: `ws://` names the WebSocket URI, not an HTTP request-target),
+/// with its scheme's default port. `None` for any other scheme, an empty authority or
+/// one with userinfo, which RFC 7230 §2.7.1 has a recipient treat as an error.
+fn absolute_authority(target: &[u8]) -> Option<(Range<usize>, &'static [u8])> {
     let scheme_len = target.iter().position(|&b| b == b':')?;
     let scheme = &target[..scheme_len];
-    if !(scheme.eq_ignore_ascii_case(b"http") || scheme.eq_ignore_ascii_case(b"https")) {
+    let default_port: &'static [u8] = if scheme.eq_ignore_ascii_case(b"http") {
+        b"80"
+    } else if scheme.eq_ignore_ascii_case(b"https") {
+        b"443"
+    } else {
         return None;
-    }
+    };
     let rest = target[scheme_len..].strip_prefix(b"://")?;
-    let authority_start = scheme_len + 3;
     let authority_len = rest
         .iter()
         .position(|&b| b == b'/' || b == b'?')
         .unwrap_or(rest.len());
-    if authority_len == 0 {
-        return None;
+    let authority_start = scheme_len + 3;
+    let authority = &rest[..authority_len];
+    is_authority(authority).then_some((
+        authority_start..authority_start + authority_len,
+        default_port,
+    ))
+}
+
+/// Whether the authority of an absolute-form target and the `Host` value name the same
+/// host and port: hosts compare ASCII case-insensitively (RFC 3986 §6.2.2.1) and an
+/// absent or empty port is the scheme's default (§6.2.3), so `http://a.example:80/`
+/// agrees with `Host: A.example`. Nothing else is normalized: `080` is not `80`.
+fn same_authority(target: &[u8], host: &[u8], default_port: &[u8]) -> bool {
+    let (target_host, target_port) = split_port(target);
+    let (host_host, host_port) = split_port(host);
+    target_host.eq_ignore_ascii_case(host_host)
+        && port_or(target_port, default_port) == port_or(host_port, default_port)
+}
+
+fn port_or<'a>(port: &'a [u8], default: &'a [u8]) -> &'a [u8] {
+    if port.is_empty() {
+        default
+    } else {
+        port
     }
-    Some(authority_start + authority_len)
+}
+
+/// `host[:port]` split at the port's colon. An IPv6 literal keeps its colons: a port
+/// follows only its closing bracket (RFC 3986 §3.2.2).
+fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
+    match authority.iter().rposition(|&b| b == b':') {
+        Some(colon)
+            if authority[colon + 1..].iter().all(u8::is_ascii_digit)
+                && (authority[..colon].ends_with(b"]") || !authority[..colon].contains(&b':')) =>
+        {
+            (&authority[..colon], &authority[colon + 1..])
+        }
+        _ => (authority, &[]),
+    }
 }
 
 /// Which of the handshake's headers a field name is, compared case-insensitively.
@@ -308,10 +367,16 @@ impl<'b> Request<'b> {
         }
         let host = match (hosts, host) {
             (0, _) | (_, None) => return Err(RequestError::MissingHost),
-            (1, Some(h)) if is_authority(h) => ascii_str(h).unwrap_or_default(),
+            (1, Some(h)) if is_authority(h) => h,
             (1, Some(_)) => return Err(RequestError::InvalidHost),
             _ => return Err(RequestError::DuplicateHost),
         };
+        if let Some(authority) = &line.authority {
+            if !same_authority(&head[authority.range.clone()], host, authority.default_port) {
+                return Err(RequestError::HostMismatch);
+            }
+        }
+        let host = ascii_str(host).unwrap_or_default();
         if !upgrade {
             return Err(RequestError::UpgradeNotWebSocket);
         }
@@ -364,7 +429,8 @@ impl<'b> Request<'b> {
         "GET"
     }
 
-    /// The request-target as sent: `/chat?room=1`, or an absolute `http(s)` URI.
+    /// The request-target as sent: `/chat?room=1`, or an absolute `http(s)` URI whose
+    /// authority agrees with [`host`](Self::host).
     pub fn target(&self) -> &'b str {
         self.target
     }
@@ -381,6 +447,11 @@ impl<'b> Request<'b> {
     }
 
     /// The `Host` value: the authority the client wants (§4.2.1 item 2).
+    ///
+    /// When the target is an absolute URI, its authority is the one requested (RFC 7230
+    /// §5.5); the parser refused the request unless `Host` names the same host and port
+    /// ([`RequestError::HostMismatch`]), so routing and origin checks on `host` cannot
+    /// be steered by a target naming another.
     pub fn host(&self) -> &'b str {
         self.host
     }

@@ -101,10 +101,10 @@ impl<const N: usize> ResponseParser<N> {
         let head_len = loop {
             match self.head.advance(buf)? {
                 Step::StartLine(range) => match status_line(buf, range) {
-                    Some(line) => self.line = Some(line),
-                    None => {
-                        self.failed = Some(ResponseError::MalformedStatusLine);
-                        return Err(ResponseError::MalformedStatusLine);
+                    Ok(line) => self.line = Some(line),
+                    Err(err) => {
+                        self.failed = Some(err);
+                        return Err(err);
                     }
                 },
                 Step::Partial => return Ok(Status::Partial),
@@ -136,14 +136,18 @@ impl<const N: usize> ResponseParser<N> {
 
 /// `HTTP-version SP 3DIGIT SP reason-phrase`; a missing `SP reason-phrase` is tolerated
 /// because servers in the wild send `HTTP/1.1 101` bare.
-fn status_line(buf: &[u8], range: Range<usize>) -> Option<StatusLine> {
+fn status_line(buf: &[u8], range: Range<usize>) -> Result<StatusLine, ResponseError> {
     let line = &buf[range.clone()];
-    let version = http_version(line.get(..8)?)?;
-    let [b' ', a, b, c] = *line.get(8..12)? else {
-        return None;
+    let malformed = ResponseError::MalformedStatusLine;
+    let version = line.get(..8).and_then(http_version).ok_or(malformed)?;
+    let Some(&[b' ', a, b, c]) = line.get(8..12) else {
+        return Err(malformed);
     };
     if !(matches!(a, b'1'..=b'9') && b.is_ascii_digit() && c.is_ascii_digit()) {
-        return None;
+        return Err(malformed);
+    }
+    if version.0 >= 2 {
+        return Err(ResponseError::HttpVersionNotSupported);
     }
     let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
     let reason = match line.get(12..) {
@@ -151,9 +155,9 @@ fn status_line(buf: &[u8], range: Range<usize>) -> Option<StatusLine> {
         Some([b' ', reason @ ..]) if reason.iter().all(|&b| is_value_byte(b)) => {
             range.start + 13..range.end
         }
-        Some(_) => return None,
+        Some(_) => return Err(malformed),
     };
-    Some(StatusLine {
+    Ok(StatusLine {
         version,
         status,
         reason,
@@ -205,8 +209,21 @@ fn validate<'b>(
             .filter_map(|offer| single_extension(offer))
             .any(|o| o.eq_ignore_ascii_case(name))
     };
-    if !Extensions::new(headers.get_all("sec-websocket-extensions")).all(|e| offered(e.name())) {
-        return Err(ResponseError::UnsolicitedExtension);
+    let accepted = Extensions::new(headers.get_all("sec-websocket-extensions"));
+    for (i, extension) in accepted.clone().enumerate() {
+        let name = extension.name();
+        if !offered(name) {
+            return Err(ResponseError::UnsolicitedExtension);
+        }
+        // Quadratic only in the extensions before this one, which are distinct and
+        // offered: the client's own list bounds the work, not the server's bytes.
+        if accepted
+            .clone()
+            .take(i)
+            .any(|e| e.name().eq_ignore_ascii_case(name))
+        {
+            return Err(ResponseError::DuplicateExtension);
+        }
     }
     Ok(protocol)
 }
