@@ -22,14 +22,22 @@ import textwrap
 
 COLUMNS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 
-# These cases set behavior = behaviorClose = INFORMATIONAL unconditionally (see
-# autobahntestsuite/case/case7_1_6.py, case7_13_1.py, case7_13_2.py): there is no OK to get.
-INFORMATIONAL_BY_DESIGN = {
-    "7.1.6": "the outcome depends on implementation-defined close behaviour "
-             "(256 KiB message, close and ping sent back to back)",
-    "7.13.1": "the spec leaves the events undefined for close code 5000",
-    "7.13.2": "the spec leaves the events undefined for close code 65535",
-}
+# Cases with no OK to get, and why: data, kept beside this script.
+INFORMATIONAL_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                  "autobahn-informational.tsv")
+
+
+def load_informational(path=INFORMATIONAL_FILE):
+    cases = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                case_id, reason = line.rstrip("\n").split("\t", 1)
+                cases[case_id] = reason
+    return cases
+
+
+INFORMATIONAL_BY_DESIGN = load_informational()
 
 MISSING = "MISSING"
 
