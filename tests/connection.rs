@@ -897,3 +897,94 @@ fn message_reader_refuses_compressed_messages_it_cannot_inflate() {
     );
     assert_eq!(close_code_of(&drain(&mut conn)), Some(1007));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Header-only sends write what a whole-frame send writes, without the payload copy,
+    /// and `frame_len` is the exact size of a frame: no caller guesses the overhead.
+    #[test]
+    fn send_header_plus_payload_is_the_frame_send_fragment_writes(
+        pieces in prop::collection::vec((any::<bool>(), prop::collection::vec(any::<u8>(), 0..70_000)), 1..4),
+    ) {
+        let mut by_frame = Connection::server(Config::default());
+        let mut by_header = Connection::server(Config::default());
+        let count = pieces.len();
+        for (i, (_, payload)) in pieces.iter().enumerate() {
+            let last = i + 1 == count;
+            let mut whole = vec![0u8; by_frame.frame_len(payload.len())];
+            let n = by_frame.send_fragment(MessageKind::Binary, payload, last, &mut whole).unwrap();
+            prop_assert_eq!(n, whole.len());
+            let mut header = [0u8; rfc6455::frame::MAX_HEADER_LEN];
+            let h = by_header.send_header(MessageKind::Binary, payload, last, &mut header).unwrap();
+            prop_assert_eq!(h, by_header.header_len(payload.len()));
+            prop_assert_eq!(&whole[..h], &header[..h]);
+            prop_assert_eq!(&whole[h..], &payload[..]);
+        }
+    }
+
+    /// A client masks in place under the key it writes into the header (§5.3); the
+    /// server reads back the very bytes.
+    #[test]
+    fn s5_3_send_header_masking_masks_the_payload_in_place(
+        payload in prop::collection::vec(any::<u8>(), 0..1000),
+        seed in any::<u32>(),
+    ) {
+        let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::sequence(seed));
+        let mut masked = payload.clone();
+        let mut wire = vec![0u8; rfc6455::frame::MAX_HEADER_LEN];
+        let h = client.send_header_masking(MessageKind::Binary, &mut masked, true, &mut wire).unwrap();
+        prop_assert_eq!(h, client.header_len(payload.len()));
+        wire.truncate(h);
+        wire.extend_from_slice(&masked);
+        prop_assert_eq!(wire.len(), client.frame_len(payload.len()));
+        let (events, _) = server_events(Config::default(), &wire);
+        prop_assert_eq!(events, vec![Owned::Binary(payload)]);
+    }
+}
+
+#[test]
+fn s5_3_a_client_cannot_send_a_header_for_an_unmasked_payload() {
+    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut header = [0u8; 14];
+    assert_eq!(
+        client.send_header(MessageKind::Binary, b"plain", true, &mut header),
+        Err(SendError::MaskingRequired)
+    );
+    // Nothing changed: a whole message may still be sent.
+    assert!(client.send_binary(b"x", &mut [0u8; 16]).is_ok());
+}
+
+#[test]
+fn send_header_follows_the_send_fragment_rules() {
+    let mut server = Connection::server(Config::default());
+    let mut header = [0u8; 14];
+    assert_eq!(
+        server.send_header(MessageKind::Text, b"\xFF", true, &mut header),
+        Err(SendError::InvalidUtf8)
+    );
+    server
+        .send_header(MessageKind::Text, b"open", false, &mut header)
+        .unwrap();
+    assert_eq!(
+        server.send_header(MessageKind::Binary, b"", true, &mut header),
+        Err(SendError::MessageInProgress)
+    );
+    assert_eq!(
+        server.send_header(MessageKind::Text, b"end", true, &mut header[..1]),
+        Err(SendError::InsufficientSize(rfc6455::InsufficientSize {
+            required: 2
+        }))
+    );
+    let n = server
+        .send_header(MessageKind::Text, b"end", true, &mut header)
+        .unwrap();
+    assert_eq!(&header[..n], [0x80, 0x03]);
+    server
+        .send_close(CloseCode::NORMAL, "", &mut [0u8; 16])
+        .unwrap();
+    assert_eq!(
+        server.send_header(MessageKind::Text, b"late", true, &mut header),
+        Err(SendError::Closing)
+    );
+}

@@ -102,6 +102,10 @@ pub enum SendError {
     /// Text that is not UTF-8 (§5.6): the peer would have to fail the connection.
     #[error("text message is not valid UTF-8")]
     InvalidUtf8,
+    /// A client asked for a header without masking the payload (§5.3): it uses
+    /// [`Connection::send_header_masking`](super::Connection::send_header_masking).
+    #[error("a client masks its payloads: use send_header_masking")]
+    MaskingRequired,
     /// A compressed message on a connection that did not negotiate compression.
     #[error("compression was not negotiated")]
     CompressionNotNegotiated,

@@ -9,6 +9,24 @@ use crate::frame::{
 use crate::random::MaskKeySource;
 use crate::InsufficientSize;
 
+/// A data frame cleared to go out: what it is on the wire, and where the outgoing text
+/// stands once it is sent.
+#[derive(Clone, Copy)]
+struct DataFrame {
+    opcode: Opcode,
+    rsv1: bool,
+    utf8: Utf8Validator,
+}
+
+fn data_header(frame: DataFrame, last: bool, len: usize, mask: Option<[u8; 4]>) -> FrameHeader {
+    FrameHeader {
+        fin: last,
+        rsv1: frame.rsv1,
+        mask,
+        ..FrameHeader::new(frame.opcode, len as u64)
+    }
+}
+
 impl<K: MaskKeySource> Connection<K> {
     /// Encodes the queued replies (pong, then our Close) into `out` and returns the
     /// number of bytes written; 0 when nothing waits. Frames that do not fit stay queued;
@@ -137,6 +155,116 @@ impl<K: MaskKeySource> Connection<K> {
         compressed: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
+        let frame = self.data_frame(kind, payload, last, compressed)?;
+        let n = self.encode_frame(frame.opcode, last, frame.rsv1, payload, out)?;
+        self.sent_data(kind, last, frame);
+        Ok(n)
+    }
+
+    /// The bytes one frame with `payload_len` bytes of payload takes on the wire from
+    /// this side: the header (masking key included for a client) and the payload. What
+    /// `send_text`, `send_binary` and `send_fragment` write, exactly.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection};
+    /// let server = Connection::server(Config::default());
+    /// assert_eq!(server.frame_len(5), 2 + 5);
+    /// assert_eq!(server.frame_len(70_000), 10 + 70_000);
+    /// let client = Connection::client(Config::default(), rfc6455::DeterministicKeys::sequence(1));
+    /// assert_eq!(client.frame_len(5), 2 + 4 + 5);
+    /// ```
+    pub fn frame_len(&self, payload_len: usize) -> usize {
+        self.header_len(payload_len).saturating_add(payload_len)
+    }
+
+    /// The header alone of such a frame: what [`send_header`](Self::send_header) and
+    /// [`send_header_masking`](Self::send_header_masking) write. At most
+    /// [`MAX_HEADER_LEN`](crate::frame::MAX_HEADER_LEN).
+    pub fn header_len(&self, payload_len: usize) -> usize {
+        let mask = if self.role == Role::Client { 4 } else { 0 };
+        FrameHeader::new(Opcode::Binary, payload_len as u64).encoded_len() + mask
+    }
+
+    /// Writes only the header of the data frame [`send_fragment`](Self::send_fragment)
+    /// would write, so a server can hand header and payload to one vectored write and
+    /// never copy the payload. The rules (and errors) are `send_fragment`'s; the
+    /// payload is looked at, for UTF-8, but not copied.
+    ///
+    /// A client masks every payload (§5.3), which changes its bytes: it uses
+    /// [`send_header_masking`](Self::send_header_masking), and gets
+    /// [`SendError::MaskingRequired`] here.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut server = Connection::server(Config::default());
+    /// let payload = b"a quote for every subscriber";
+    /// let mut header = [0u8; rfc6455::frame::MAX_HEADER_LEN];
+    /// let n = server.send_header(MessageKind::Text, payload, true, &mut header)?;
+    /// assert_eq!(&header[..n], [0x81, payload.len() as u8]);
+    /// // writev(&[&header[..n], payload])
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_header(
+        &mut self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        if self.role == Role::Client {
+            return Err(SendError::MaskingRequired);
+        }
+        let frame = self.data_frame(kind, payload, last, false)?;
+        let header = data_header(frame, last, payload.len(), None);
+        let n = header.encode_unchecked(out)?;
+        self.sent_data(kind, last, frame);
+        Ok(n)
+    }
+
+    /// Like [`send_header`](Self::send_header), for either role: a client masks
+    /// `payload` in place with the key it writes into the header, so the payload is
+    /// still not copied. A server leaves `payload` as it is.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, MessageKind};
+    /// let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
+    /// let mut payload = *b"hi";
+    /// let mut header = [0u8; rfc6455::frame::MAX_HEADER_LEN];
+    /// let n = client.send_header_masking(MessageKind::Binary, &mut payload, true, &mut header)?;
+    /// assert_eq!(&header[..n], [0x82, 0x82, 1, 2, 3, 4]);
+    /// assert_eq!(payload, [b'h' ^ 1, b'i' ^ 2]);
+    /// # Ok::<(), rfc6455::connection::SendError>(())
+    /// ```
+    pub fn send_header_masking(
+        &mut self,
+        kind: MessageKind,
+        payload: &mut [u8],
+        last: bool,
+        out: &mut [u8],
+    ) -> Result<usize, SendError> {
+        let frame = self.data_frame(kind, payload, last, false)?;
+        let required = self.header_len(payload.len());
+        if out.len() < required {
+            return Err(InsufficientSize { required }.into());
+        }
+        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
+        let n = data_header(frame, last, payload.len(), key).encode_unchecked(out)?;
+        if let Some(key) = key {
+            apply_mask(payload, key, 0);
+        }
+        self.sent_data(kind, last, frame);
+        Ok(n)
+    }
+
+    /// Checks that a data frame may go out now, and works out its opcode, RSV1 and the
+    /// text's UTF-8 state after it. Nothing changes until [`sent_data`](Self::sent_data).
+    fn data_frame(
+        &self,
+        kind: MessageKind,
+        payload: &[u8],
+        last: bool,
+        compressed: bool,
+    ) -> Result<DataFrame, SendError> {
         self.may_send(true)?;
         let (opcode, rsv1) = match self.sending {
             None => (kind.opcode(), compressed),
@@ -153,10 +281,13 @@ impl<K: MaskKeySource> Connection<K> {
                 return Err(SendError::InvalidUtf8);
             }
         }
-        let n = self.encode_frame(opcode, last, rsv1, payload, out)?;
+        Ok(DataFrame { opcode, rsv1, utf8 })
+    }
+
+    /// Records a data frame written.
+    fn sent_data(&mut self, kind: MessageKind, last: bool, frame: DataFrame) {
         self.sending = if last { None } else { Some(kind) };
-        self.sending_utf8 = utf8;
-        Ok(n)
+        self.sending_utf8 = frame.utf8;
     }
 
     /// Encodes a whole message as fragments of at most `fragment_size` payload bytes
@@ -185,16 +316,13 @@ impl<K: MaskKeySource> Connection<K> {
             return self.send_whole(kind, payload, out);
         }
         let size = fragment_size.clamp(1, payload.len());
-        let mask_len = if self.role == Role::Client { 4 } else { 0 };
         let frames = payload.len().div_ceil(size);
         let last_len = payload.len() - (frames - 1) * size;
-        let overhead =
-            |len: usize| FrameHeader::new(kind.opcode(), len as u64).encoded_len() + mask_len;
         // Saturating: no buffer holds `usize::MAX` bytes, so a sum that would overflow
         // is simply too large for `out`.
         let required = (frames - 1)
-            .saturating_mul(overhead(size) + size)
-            .saturating_add(overhead(last_len) + last_len);
+            .saturating_mul(self.frame_len(size))
+            .saturating_add(self.frame_len(last_len));
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
         }
