@@ -50,6 +50,7 @@ pub struct DeterministicKeys {
 
 impl DeterministicKeys {
     /// The same key for every frame.
+    #[must_use]
     pub const fn repeating(key: [u8; 4]) -> Self {
         DeterministicKeys {
             state: u32::from_le_bytes(key),
@@ -59,6 +60,7 @@ impl DeterministicKeys {
 
     /// A different key for every frame, the same sequence for the same `seed` (an
     /// xorshift generator: cheap, and not in the least unpredictable).
+    #[must_use]
     pub const fn sequence(seed: u32) -> Self {
         DeterministicKeys {
             // xorshift never leaves 0.
@@ -111,6 +113,7 @@ std::thread_local! {
 #[cfg(feature = "std")]
 impl OsRandom {
     /// A handle on the thread's pool, filled on first use.
+    #[must_use]
     pub const fn new() -> Self {
         OsRandom(())
     }

@@ -131,7 +131,7 @@ fn s5_4_new_data_frame_inside_fragmented_message_fails_with_1002() {
     assert_fails_with(
         &bytes,
         Config::default(),
-        ProtocolError::MessageInterrupted,
+        ProtocolError::MessageInProgress,
         CloseCode::PROTOCOL_ERROR,
     );
 }

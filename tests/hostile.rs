@@ -478,13 +478,13 @@ fn continuation_after_the_message_ended() {
 #[test]
 fn text_frame_inside_a_fragmented_text() {
     let bytes = [client_frame(0x01, b"a"), client_frame(0x81, b"b")].concat();
-    server_fails(&bytes, ProtocolError::MessageInterrupted, 1002);
+    server_fails(&bytes, ProtocolError::MessageInProgress, 1002);
 }
 
 #[test]
 fn binary_frame_inside_a_fragmented_text() {
     let bytes = [client_frame(0x01, b"a"), client_frame(0x02, b"b")].concat();
-    server_fails(&bytes, ProtocolError::MessageInterrupted, 1002);
+    server_fails(&bytes, ProtocolError::MessageInProgress, 1002);
 }
 
 #[test]

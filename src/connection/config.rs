@@ -49,30 +49,35 @@ impl Default for Config {
 
 impl Config {
     /// Sets [`Config::max_message_size`].
+    #[must_use]
     pub const fn max_message_size(mut self, bytes: u64) -> Self {
         self.max_message_size = bytes;
         self
     }
 
     /// Sets [`Config::max_frame_size`].
+    #[must_use]
     pub const fn max_frame_size(mut self, bytes: u64) -> Self {
         self.max_frame_size = bytes;
         self
     }
 
     /// Sets [`Config::max_fragments`].
+    #[must_use]
     pub const fn max_fragments(mut self, fragments: u32) -> Self {
         self.max_fragments = fragments;
         self
     }
 
     /// Sets [`Config::compressed_messages`].
+    #[must_use]
     pub const fn compressed_messages(mut self, on: bool) -> Self {
         self.compressed_messages = on;
         self
     }
 
     /// Sets [`Config::auto_pong`].
+    #[must_use]
     pub const fn auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
         self

@@ -32,7 +32,7 @@ pub enum ProtocolError {
     UnexpectedContinuation,
     /// A Text or Binary frame while a fragmented message is still open (§5.4).
     #[error("new data frame while a fragmented message is in progress")]
-    MessageInterrupted,
+    MessageInProgress,
     /// Text that is not UTF-8, found at the first invalid byte (§8.1).
     #[error("text message is not valid UTF-8")]
     InvalidUtf8,

@@ -64,6 +64,7 @@ pub struct MessageReader {
 
 impl MessageReader {
     /// An empty reader; it allocates only when a fragmented message arrives.
+    #[must_use]
     pub const fn new() -> Self {
         MessageReader {
             buf: Vec::new(),

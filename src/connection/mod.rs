@@ -168,6 +168,7 @@ pub struct Connection<K = NoMasking> {
 
 impl Connection<NoMasking> {
     /// A server-side connection.
+    #[must_use]
     pub fn server(config: Config) -> Self {
         Self::new(Role::Server, config, NoMasking(()))
     }
@@ -176,6 +177,7 @@ impl Connection<NoMasking> {
 impl<K: MaskKeySource> Connection<K> {
     /// A client-side connection that takes a fresh masking key from `keys` for every
     /// frame it sends. [`crate::OsRandom`] is a ready source with `std`.
+    #[must_use]
     pub fn client(config: Config, keys: K) -> Self {
         Self::new(Role::Client, config, keys)
     }

@@ -222,7 +222,7 @@ impl<K: MaskKeySource> Connection<K> {
         let mut message = match (header.opcode, open) {
             (Opcode::Continuation, Some(message)) => message,
             (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
-            (_, Some(_)) => return Err(ProtocolError::MessageInterrupted),
+            (_, Some(_)) => return Err(ProtocolError::MessageInProgress),
             (opcode, None) => MessageInProgress {
                 kind: if opcode == Opcode::Text {
                     MessageKind::Text
