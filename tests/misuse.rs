@@ -88,6 +88,33 @@ fn s5_4_whole_message_sends_refuse_while_a_fragmented_message_is_open() {
     }
 }
 
+/// RFC 7692 §6.1: RSV1 on a message's first frame makes all of it compressed. A
+/// compressed piece continuing a plain message (or a plain piece continuing a
+/// compressed one) would hand the peer bytes of the wrong kind: found by the proptest
+/// below as text that was not UTF-8.
+#[test]
+fn rfc7692_6_1_plain_and_compressed_pieces_do_not_mix_in_one_message() {
+    let config = Config::default().compressed_messages(true);
+    let mut out = [0u8; 64];
+    let mut conn = Connection::server(config);
+    conn.send_fragment(MessageKind::Text, b"", false, &mut out)
+        .unwrap();
+    assert_eq!(
+        conn.send_compressed_fragment(MessageKind::Text, &[0x80, 0], false, &mut out),
+        Err(SendError::MessageInProgress)
+    );
+    let mut conn = Connection::server(config);
+    conn.send_compressed_fragment(MessageKind::Binary, &[0x80], false, &mut out)
+        .unwrap();
+    assert_eq!(
+        conn.send_fragment(MessageKind::Binary, b"plain", true, &mut out),
+        Err(SendError::MessageInProgress)
+    );
+    assert!(conn
+        .send_compressed_fragment(MessageKind::Binary, &[0], true, &mut out)
+        .is_ok());
+}
+
 #[test]
 fn fragment_size_of_usize_max_is_one_frame_not_an_overflow() {
     let mut conn = Connection::server(Config::default());

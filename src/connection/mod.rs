@@ -105,6 +105,14 @@ impl MaskKeySource for NoMasking {
     }
 }
 
+/// The outgoing fragmented message: its continuations must match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OutgoingMessage {
+    kind: MessageKind,
+    /// RSV1 on its first frame: the payload is an extension's, not checked as text.
+    compressed: bool,
+}
+
 /// The one Close frame this side queues for `poll_transmit`: the echo of the peer's
 /// (§5.5.1: its status code, or an empty body for an empty Close), or the Close that
 /// fails the connection. A Close the caller asks for is written at once instead.
@@ -157,7 +165,7 @@ pub struct Connection<K = NoMasking> {
     /// the frame and message limits, or 0 when no frame is allowed at all.
     whole_message_limit: u64,
     /// Kind of the outgoing fragmented message, if one is open.
-    sending: Option<MessageKind>,
+    sending: Option<OutgoingMessage>,
     /// Where the outgoing text message stands in UTF-8: pieces may split code points.
     sending_utf8: Utf8Validator,
     /// The Pong that answers the latest Ping (§5.5.3), until drained.

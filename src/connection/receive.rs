@@ -5,7 +5,8 @@ use super::{
     Connection, ControlPayload, Event, MessageKind, ProtocolError, QueuedClose, Read, Role,
 };
 use crate::frame::{
-    apply_mask, mask_with_word, rotate_key, CloseCode, CloseFrame, FrameHeader, Opcode,
+    apply_mask, decode_length_and_mask, mask_with_word, rotate_key, CloseCode, CloseFrame,
+    FrameHeader, LengthAndMask, Opcode,
 };
 use crate::random::MaskKeySource;
 use crate::Status;
@@ -87,55 +88,42 @@ impl<K: MaskKeySource> Connection<K> {
         )
     }
 
-    /// Recognises the common case in one pass over the first header bytes: a whole
-    /// unfragmented text or binary message, no extension bits, within every limit, all of
-    /// it in `input`. Anything else (`None`) takes the general path, which decodes the
-    /// header again and reaches the same verdict for the frames accepted here.
+    /// Recognises the common case in one pass over the header: a whole unfragmented
+    /// text or binary message, no extension bits, within every limit, all of it in
+    /// `input`. The length forms and the masking key are read by the same
+    /// [`decode_length_and_mask`] as [`FrameHeader::decode`], the masking rule is the
+    /// same [`check_masking`](Self::check_masking), and `whole_message_limit` is the
+    /// limits of [`start_data_frame`](Self::start_data_frame) for a message's first and
+    /// only frame. Anything else (`None`, errors included) takes the general path, which
+    /// reports it.
     #[inline(always)]
     fn whole_message_frame(&self, input: &[u8]) -> Option<WholeMessage> {
-        let [b0, b1, ..] = *input else { return None };
-        // FIN set, RSV1-3 clear.
-        if b0 & 0xF0 != 0x80 {
-            return None;
-        }
-        let kind = match b0 & 0x0F {
-            1 => MessageKind::Text,
-            2 => MessageKind::Binary,
+        let &[b0, ..] = input else { return None };
+        // FIN set, RSV1-3 clear, Text or Binary.
+        let kind = match b0 {
+            0x81 => MessageKind::Text,
+            0x82 => MessageKind::Binary,
             _ => return None,
         };
-        let masked = b1 & 0x80 != 0;
-        if masked != (self.role == Role::Server) {
+        let Ok(Status::Complete(LengthAndMask {
+            payload_len,
+            header_len,
+            mask,
+        })) = decode_length_and_mask(input)
+        else {
             return None;
-        }
-        let (len, mut start) = match b1 & 0x7F {
-            127 => return None,
-            126 => {
-                let &[_, _, hi, lo, ..] = input else {
-                    return None;
-                };
-                let len = u16::from_be_bytes([hi, lo]) as usize;
-                // A length that fits 7 bits in the 16-bit form is not minimal (§5.2).
-                if len < 126 {
-                    return None;
-                }
-                (len, 4)
-            }
-            len => (len as usize, 2),
         };
-        let mut mask = 0;
-        if masked {
-            let key = input.get(start..start + 4)?;
-            mask = u32::from_le_bytes([key[0], key[1], key[2], key[3]]);
-            start += 4;
-        }
-        if len as u64 >= self.whole_message_limit || input.len() - start < len {
+        if self.check_masking(mask.is_some()).is_err()
+            || payload_len >= self.whole_message_limit
+            || ((input.len() - header_len) as u64) < payload_len
+        {
             return None;
         }
         Some(WholeMessage {
             kind,
-            start,
-            len,
-            mask,
+            start: header_len,
+            len: payload_len as usize,
+            mask: mask.unwrap_or(0),
         })
     }
 
@@ -188,11 +176,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     #[inline]
     fn check_header(&self, header: &FrameHeader) -> Result<(), ProtocolError> {
-        match (self.role, header.mask.is_some()) {
-            (Role::Server, false) => return Err(ProtocolError::UnmaskedFrame),
-            (Role::Client, true) => return Err(ProtocolError::MaskedFrame),
-            _ => {}
-        }
+        self.check_masking(header.mask.is_some())?;
         // RFC 7692 §6.1: the compressed bit only on the first frame of a data message.
         let rsv1_allowed = self.config.compressed_messages
             && matches!(header.opcode, Opcode::Text | Opcode::Binary);
@@ -201,6 +185,16 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(ProtocolError::ReservedBits(bits));
         }
         Ok(())
+    }
+
+    /// §5.1: a server accepts only masked frames, a client only unmasked ones.
+    #[inline(always)]
+    fn check_masking(&self, masked: bool) -> Result<(), ProtocolError> {
+        match (self.role, masked) {
+            (Role::Server, false) => Err(ProtocolError::UnmaskedFrame),
+            (Role::Client, true) => Err(ProtocolError::MaskedFrame),
+            _ => Ok(()),
+        }
     }
 
     /// Applies the fragmentation rules and the limits to a new data frame (§5.4), and

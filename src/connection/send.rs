@@ -2,7 +2,7 @@
 
 use super::state::{CloseInput, Phase};
 use super::utf8::Utf8Validator;
-use super::{Connection, ControlPayload, MessageKind, Role, SendError};
+use super::{Connection, ControlPayload, MessageKind, OutgoingMessage, Role, SendError};
 use crate::frame::{
     apply_mask, CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
 };
@@ -13,6 +13,7 @@ use crate::InsufficientSize;
 /// stands once it is sent.
 #[derive(Clone, Copy)]
 struct DataFrame {
+    message: OutgoingMessage,
     opcode: Opcode,
     rsv1: bool,
     utf8: Utf8Validator,
@@ -132,7 +133,9 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     /// Like [`send_fragment`](Connection::send_fragment), for a message whose payload
-    /// an extension compressed: its first frame carries RSV1 (RFC 7692 §6). Needs
+    /// an extension compressed: its first frame carries RSV1 (RFC 7692 §6), and every
+    /// piece of it comes through this call (a plain piece cannot continue it, nor can
+    /// this continue a plain message: [`SendError::MessageInProgress`]). Needs
     /// [`Config::compressed_messages`](super::Config::compressed_messages).
     pub fn send_compressed_fragment(
         &mut self,
@@ -157,7 +160,7 @@ impl<K: MaskKeySource> Connection<K> {
     ) -> Result<usize, SendError> {
         let frame = self.data_frame(kind, payload, last, compressed)?;
         let n = self.encode_frame(frame.opcode, last, frame.rsv1, payload, out)?;
-        self.sent_data(kind, last, frame);
+        self.sent_data(last, frame);
         Ok(n)
     }
 
@@ -217,7 +220,7 @@ impl<K: MaskKeySource> Connection<K> {
         let frame = self.data_frame(kind, payload, last, false)?;
         let header = data_header(frame, last, payload.len(), None);
         let n = header.encode_unchecked(out)?;
-        self.sent_data(kind, last, frame);
+        self.sent_data(last, frame);
         Ok(n)
     }
 
@@ -252,7 +255,7 @@ impl<K: MaskKeySource> Connection<K> {
         if let Some(key) = key {
             apply_mask(payload, key, 0);
         }
-        self.sent_data(kind, last, frame);
+        self.sent_data(last, frame);
         Ok(n)
     }
 
@@ -266,9 +269,12 @@ impl<K: MaskKeySource> Connection<K> {
         compressed: bool,
     ) -> Result<DataFrame, SendError> {
         self.may_send(true)?;
+        let message = OutgoingMessage { kind, compressed };
+        // A continuation must be of the message's kind, and compressed exactly when the
+        // message is: its first frame's RSV1 decides for all of them (RFC 7692 §6.1).
         let (opcode, rsv1) = match self.sending {
             None => (kind.opcode(), compressed),
-            Some(open) if open == kind => (Opcode::Continuation, false),
+            Some(open) if open == message => (Opcode::Continuation, false),
             Some(_) => return Err(SendError::MessageInProgress),
         };
         // Compressed text is checked by the extension before it compresses.
@@ -281,12 +287,17 @@ impl<K: MaskKeySource> Connection<K> {
                 return Err(SendError::InvalidUtf8);
             }
         }
-        Ok(DataFrame { opcode, rsv1, utf8 })
+        Ok(DataFrame {
+            message,
+            opcode,
+            rsv1,
+            utf8,
+        })
     }
 
     /// Records a data frame written.
-    fn sent_data(&mut self, kind: MessageKind, last: bool, frame: DataFrame) {
-        self.sending = if last { None } else { Some(kind) };
+    fn sent_data(&mut self, last: bool, frame: DataFrame) {
+        self.sending = if last { None } else { Some(frame.message) };
         self.sending_utf8 = frame.utf8;
     }
 

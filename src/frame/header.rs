@@ -92,43 +92,15 @@ impl FrameHeader {
                 return Err(FrameError::ControlTooLong(len7 as u64));
             }
         }
-        let (payload_len, mut at) = match len7 {
-            126 => {
-                let Some(ext) = buf.get(2..4) else {
-                    return Ok(Status::Partial);
-                };
-                let len = u16::from_be_bytes([ext[0], ext[1]]) as u64;
-                if len < 126 {
-                    return Err(FrameError::NonMinimalLength(len));
-                }
-                (len, 4)
-            }
-            127 => {
-                let Some(ext) = buf.get(2..10) else {
-                    return Ok(Status::Partial);
-                };
-                let mut be = [0u8; 8];
-                be.copy_from_slice(ext);
-                let len = u64::from_be_bytes(be);
-                if len >> 63 != 0 {
-                    return Err(FrameError::LengthTopBit);
-                }
-                if len <= u16::MAX as u64 {
-                    return Err(FrameError::NonMinimalLength(len));
-                }
-                (len, 10)
-            }
-            short => (short as u64, 2),
+        let LengthAndMask {
+            payload_len,
+            header_len,
+            mask,
+        } = match decode_length_and_mask(buf)? {
+            Status::Complete(fields) => fields,
+            Status::Partial => return Ok(Status::Partial),
         };
-        let mask = if masked {
-            let Some(key) = buf.get(at..at + 4) else {
-                return Ok(Status::Partial);
-            };
-            at += 4;
-            Some([key[0], key[1], key[2], key[3]])
-        } else {
-            None
-        };
+        debug_assert_eq!(mask.is_some(), masked);
         Ok(Status::Complete((
             FrameHeader {
                 fin,
@@ -136,10 +108,10 @@ impl FrameHeader {
                 rsv2: b0 & 0x20 != 0,
                 rsv3: b0 & 0x10 != 0,
                 opcode,
-                mask,
+                mask: mask.map(u32::to_le_bytes),
                 payload_len,
             },
-            at,
+            header_len,
         )))
     }
 
@@ -230,4 +202,69 @@ impl FrameHeader {
         }
         Ok(required)
     }
+}
+
+/// The fields after a header's first byte: the payload length, in whichever of its three
+/// forms, and the masking key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LengthAndMask {
+    pub(crate) payload_len: u64,
+    /// The whole header's length: where the payload starts.
+    pub(crate) header_len: usize,
+    /// The masking key as a little-endian word, the form the unmasking loop takes.
+    pub(crate) mask: Option<u32>,
+}
+
+/// Reads the length forms and the masking key of a header (§5.2), refusing a length
+/// not in its minimal form or with the top bit set. The one place these rules live:
+/// [`FrameHeader::decode`] and the connection's whole-message fast path both call it,
+/// so they cannot disagree. Always inlined, so the fast path pays for no call and no
+/// unused field.
+#[inline(always)]
+pub(crate) fn decode_length_and_mask(buf: &[u8]) -> Result<Status<LengthAndMask>, FrameError> {
+    let [_, b1, ..] = *buf else {
+        return Ok(Status::Partial);
+    };
+    let (payload_len, mut header_len) = match b1 & 0x7F {
+        126 => {
+            let &[_, _, hi, lo, ..] = buf else {
+                return Ok(Status::Partial);
+            };
+            let len = u16::from_be_bytes([hi, lo]) as u64;
+            if len < 126 {
+                return Err(FrameError::NonMinimalLength(len));
+            }
+            (len, 4)
+        }
+        127 => {
+            let Some(ext) = buf.get(2..10) else {
+                return Ok(Status::Partial);
+            };
+            let mut be = [0u8; 8];
+            be.copy_from_slice(ext);
+            let len = u64::from_be_bytes(be);
+            if len >> 63 != 0 {
+                return Err(FrameError::LengthTopBit);
+            }
+            if len <= u16::MAX as u64 {
+                return Err(FrameError::NonMinimalLength(len));
+            }
+            (len, 10)
+        }
+        short => (short as u64, 2),
+    };
+    let mask = if b1 & 0x80 != 0 {
+        let Some(key) = buf.get(header_len..header_len + 4) else {
+            return Ok(Status::Partial);
+        };
+        header_len += 4;
+        Some(u32::from_le_bytes([key[0], key[1], key[2], key[3]]))
+    } else {
+        None
+    };
+    Ok(Status::Complete(LengthAndMask {
+        payload_len,
+        header_len,
+        mask,
+    }))
 }
