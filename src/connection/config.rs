@@ -1,4 +1,6 @@
-//! Limits and behaviour of a connection.
+//! Limits, behaviour and timers of a connection.
+
+use core::time::Duration;
 
 /// Limits and behaviour, fixed for the life of a connection.
 ///
@@ -24,6 +26,7 @@ pub struct Config {
     /// The largest single frame payload (default 1 MiB).
     pub max_frame_size: u64,
     /// The most frames one message may span (default 4096): bounds per-fragment work.
+    /// A message has at least one frame, so 0 counts as 1.
     pub max_fragments: u32,
     /// Queue a Pong for every Ping received (default true). Off, the caller answers
     /// [`Event::Ping`](super::Event::Ping) itself.
@@ -33,6 +36,21 @@ pub struct Config {
     /// checked for UTF-8 here: the extension checks what it inflates. RSV1 anywhere
     /// else, and RSV2/RSV3 always, fail the connection.
     pub compressed_messages: bool,
+    /// Keepalive: after this long with nothing received, a Ping goes out (default off).
+    pub ping_interval: Option<Duration>,
+    /// Keepalive: how long the Pong to a keepalive Ping may take before the connection
+    /// fails with 1011 (default off: a keepalive Ping is then never chased).
+    pub ping_timeout: Option<Duration>,
+    /// Keepalive: any frame from the peer, not only the matching Pong, proves it alive
+    /// (default false: only the Pong does, which also measures the latency).
+    pub keepalive_any_frame: bool,
+    /// After our Close, how long the peer's may take; then the transport is closed
+    /// (§7.1.7) and the application sees 1006. For a client that received the server's
+    /// Close, how long the server may take to close the transport (default off).
+    pub close_timeout: Option<Duration>,
+    /// With no data message either way for this long, the connection closes with 1001
+    /// (default off).
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -43,6 +61,11 @@ impl Default for Config {
             max_fragments: 4096,
             auto_pong: true,
             compressed_messages: false,
+            ping_interval: None,
+            ping_timeout: None,
+            keepalive_any_frame: false,
+            close_timeout: None,
+            idle_timeout: None,
         }
     }
 }
@@ -83,12 +106,88 @@ impl Config {
         self
     }
 
-    /// The limits as a connection applies them: the frame cap no larger than the
-    /// message cap.
-    pub(super) const fn in_force(mut self) -> Self {
-        if self.max_frame_size > self.max_message_size {
-            self.max_frame_size = self.max_message_size;
-        }
+    /// Sets [`Config::ping_interval`]; `None` turns keepalive Pings off.
+    #[must_use]
+    pub const fn ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.ping_interval = interval;
         self
     }
+
+    /// Sets [`Config::ping_timeout`].
+    #[must_use]
+    pub const fn ping_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.ping_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::keepalive_any_frame`].
+    #[must_use]
+    pub const fn keepalive_any_frame(mut self, on: bool) -> Self {
+        self.keepalive_any_frame = on;
+        self
+    }
+
+    /// Sets [`Config::close_timeout`].
+    #[must_use]
+    pub const fn close_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Sets [`Config::idle_timeout`].
+    #[must_use]
+    pub const fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Turns on the timers most deployments want, with python-websockets' values: a
+    /// Ping after 20 s of silence, 20 s for its Pong, 10 s for the closing handshake.
+    /// The IO drivers start from these.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use rfc6455::connection::Config;
+    /// let config = Config::default().recommended_timers();
+    /// assert_eq!(config.ping_interval, Some(Duration::from_secs(20)));
+    /// assert_eq!(config.close_timeout, Some(Duration::from_secs(10)));
+    /// assert_eq!(config.idle_timeout, None);
+    /// ```
+    #[must_use]
+    pub const fn recommended_timers(self) -> Self {
+        self.ping_interval(Some(Duration::from_secs(20)))
+            .ping_timeout(Some(Duration::from_secs(20)))
+            .close_timeout(Some(Duration::from_secs(10)))
+    }
+
+    /// The limits as a connection applies them: the frame cap no larger than the
+    /// message cap, at least one fragment.
+    pub(super) const fn limits(self) -> Limits {
+        Limits {
+            max_message_size: self.max_message_size,
+            max_frame_size: if self.max_frame_size > self.max_message_size {
+                self.max_message_size
+            } else {
+                self.max_frame_size
+            },
+            max_fragments: if self.max_fragments == 0 {
+                1
+            } else {
+                self.max_fragments
+            },
+            auto_pong: self.auto_pong,
+            compressed_messages: self.compressed_messages,
+        }
+    }
+}
+
+/// The part of [`Config`] the receive and send paths consult, as a connection keeps
+/// it: the timers' settings live, more compactly, with the timers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    pub(super) max_message_size: u64,
+    pub(super) max_frame_size: u64,
+    pub(super) max_fragments: u32,
+    pub(super) auto_pong: bool,
+    pub(super) compressed_messages: bool,
 }

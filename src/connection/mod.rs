@@ -28,6 +28,7 @@ mod message;
 mod receive;
 mod send;
 mod state;
+mod timers;
 mod utf8;
 
 pub use config::Config;
@@ -39,7 +40,9 @@ pub use state::CloseState;
 
 use crate::frame::{CloseCode, MAX_CONTROL_PAYLOAD};
 use crate::random::MaskKeySource;
+use config::Limits;
 use state::{CloseInput, Incoming, Phase};
+use timers::{noted, TimedOut, Timers};
 use utf8::Utf8Validator;
 
 /// The smallest read buffer a connection can work with: the longest control frame
@@ -117,7 +120,21 @@ struct OutgoingMessage {
 /// (§5.5.1: its status code, or an empty body for an empty Close), or the Close that
 /// fails the connection. A Close the caller asks for is written at once instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct QueuedClose(Option<CloseCode>);
+struct QueuedClose {
+    /// `None` for the echo of an empty Close.
+    code: Option<CloseCode>,
+    /// A timer's Close says which timer.
+    reason: Option<TimedOut>,
+}
+
+impl QueuedClose {
+    const fn new(code: CloseCode, reason: Option<TimedOut>) -> Self {
+        QueuedClose {
+            code: Some(code),
+            reason,
+        }
+    }
+}
 
 /// One WebSocket connection after the opening handshake, for either role.
 ///
@@ -155,15 +172,13 @@ struct QueuedClose(Option<CloseCode>);
 #[derive(Debug, Clone)]
 pub struct Connection<K = NoMasking> {
     role: Role,
-    config: Config,
+    limits: Limits,
+    timers: Timers,
     keys: K,
     phase: Phase,
     incoming: Incoming,
     /// Where the incoming text message stands in UTF-8.
     utf8: Utf8Validator,
-    /// One past the largest payload a single-frame message may have: the smaller of
-    /// the frame and message limits, or 0 when no frame is allowed at all.
-    whole_message_limit: u64,
     /// Kind of the outgoing fragmented message, if one is open.
     sending: Option<OutgoingMessage>,
     /// Where the outgoing text message stands in UTF-8: pieces may split code points.
@@ -191,19 +206,15 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     fn new(role: Role, config: Config, keys: K) -> Self {
-        let config = config.in_force();
+        let limits = config.limits();
         Connection {
             role,
-            config,
+            limits,
+            timers: Timers::new(&config),
             keys,
             phase: Phase::Open,
             incoming: Incoming::Idle,
             utf8: Utf8Validator::default(),
-            whole_message_limit: if config.max_fragments == 0 {
-                0
-            } else {
-                config.max_frame_size.saturating_add(1)
-            },
             sending: None,
             sending_utf8: Utf8Validator::default(),
             pending_pong: None,
@@ -217,9 +228,16 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     /// The configuration in force: the one given, with the frame cap no larger than
-    /// the message cap.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// the message cap, and the timers in whole milliseconds (rounded up).
+    pub fn config(&self) -> Config {
+        let limits = self.limits;
+        let config = Config::default()
+            .max_message_size(limits.max_message_size)
+            .max_frame_size(limits.max_frame_size)
+            .max_fragments(limits.max_fragments)
+            .auto_pong(limits.auto_pong)
+            .compressed_messages(limits.compressed_messages);
+        self.timer_settings(config)
     }
 
     /// Where the closing handshake stands.
@@ -239,7 +257,7 @@ impl<K: MaskKeySource> Connection<K> {
             return false;
         }
         match self.phase {
-            Phase::Failed | Phase::TransportEnded => true,
+            Phase::Failed | Phase::TransportEnded | Phase::TimedOut => true,
             Phase::Closed => self.role == Role::Server,
             Phase::Open | Phase::CloseSent | Phase::CloseReceived => false,
         }
@@ -254,7 +272,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// Whether [`poll_transmit`](Connection::poll_transmit) has bytes to hand out.
     pub fn wants_transmit(&self) -> bool {
-        self.pending_pong.is_some() || self.pending_close.is_some()
+        self.pending_pong.is_some() || self.pending_close.is_some() || self.timers.ping_queued
     }
 
     /// Fails the connection (§7.1.7): queue a Close with the error's code, stop reading.
@@ -262,7 +280,7 @@ impl<K: MaskKeySource> Connection<K> {
     #[cold]
     pub(crate) fn fail(&mut self, error: ProtocolError) -> ProtocolError {
         if self.phase == Phase::Open {
-            self.queue_close(QueuedClose(Some(error.close_code())));
+            self.queue_close(QueuedClose::new(error.close_code(), None));
         }
         self.move_close_state(CloseInput::Fail);
         self.incoming = Incoming::Idle;
@@ -274,11 +292,17 @@ impl<K: MaskKeySource> Connection<K> {
     fn queue_close(&mut self, close: QueuedClose) {
         self.pending_close = Some(close);
         self.pending_pong = None;
+        self.timers.ping_queued = false;
     }
 
     fn move_close_state(&mut self, input: CloseInput) {
         if let Some(next) = self.phase.next(input) {
             self.phase = next;
+            // The close timeout bounds the wait for the peer's Close, and a client's
+            // wait for the server to close the transport (§7.1.1).
+            if next == Phase::CloseSent || (next == Phase::Closed && self.role == Role::Client) {
+                self.timers.noted |= noted::CLOSING;
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The receive path: bytes from the peer to events (§5.2–§5.5, §6.2, §7.1.5).
 
 use super::state::{CloseInput, FrameInProgress, Incoming, MessageInProgress, Phase};
+use super::timers::noted;
 use super::{
     Connection, ControlPayload, Event, MessageKind, ProtocolError, QueuedClose, Read, Role,
 };
@@ -80,7 +81,6 @@ impl<K: MaskKeySource> Connection<K> {
             FrameInProgress {
                 remaining: header.payload_len,
                 mask: header.mask.map_or(0, u32::from_le_bytes),
-                masked: header.mask.is_some(),
                 fin: header.fin,
             },
             input,
@@ -92,10 +92,10 @@ impl<K: MaskKeySource> Connection<K> {
     /// text or binary message, no extension bits, within every limit, all of it in
     /// `input`. The length forms and the masking key are read by the same
     /// [`decode_length_and_mask`] as [`FrameHeader::decode`], the masking rule is the
-    /// same [`check_masking`](Self::check_masking), and `whole_message_limit` is the
-    /// limits of [`start_data_frame`](Self::start_data_frame) for a message's first and
-    /// only frame. Anything else (`None`, errors included) takes the general path, which
-    /// reports it.
+    /// same [`check_masking`](Self::check_masking), and the frame cap is the limits of
+    /// [`start_data_frame`](Self::start_data_frame) for a message's first and only frame
+    /// (the message cap is no lower, and `max_fragments` at least 1). Anything else
+    /// (`None`, errors included) takes the general path, which reports it.
     #[inline(always)]
     fn whole_message_frame(&self, input: &[u8]) -> Option<WholeMessage> {
         let &[b0, ..] = input else { return None };
@@ -114,7 +114,7 @@ impl<K: MaskKeySource> Connection<K> {
             return None;
         };
         if self.check_masking(mask.is_some()).is_err()
-            || payload_len >= self.whole_message_limit
+            || payload_len > self.limits.max_frame_size
             || ((input.len() - header_len) as u64) < payload_len
         {
             return None;
@@ -149,6 +149,7 @@ impl<K: MaskKeySource> Connection<K> {
         if kind == MessageKind::Text && simdutf8::basic::from_utf8(payload).is_err() {
             return Err(self.fail(ProtocolError::InvalidUtf8));
         }
+        self.timers.noted |= noted::RECEIVED | noted::DATA;
         Ok(Read {
             consumed: end,
             event: Some(Event::Data {
@@ -178,7 +179,7 @@ impl<K: MaskKeySource> Connection<K> {
     fn check_header(&self, header: &FrameHeader) -> Result<(), ProtocolError> {
         self.check_masking(header.mask.is_some())?;
         // RFC 7692 §6.1: the compressed bit only on the first frame of a data message.
-        let rsv1_allowed = self.config.compressed_messages
+        let rsv1_allowed = self.limits.compressed_messages
             && matches!(header.opcode, Opcode::Text | Opcode::Binary);
         if (header.rsv1 && !rsv1_allowed) || header.rsv2 || header.rsv3 {
             let bits = (header.rsv1 as u8) << 2 | (header.rsv2 as u8) << 1 | header.rsv3 as u8;
@@ -204,9 +205,9 @@ impl<K: MaskKeySource> Connection<K> {
         &mut self,
         header: &FrameHeader,
     ) -> Result<MessageInProgress, ProtocolError> {
-        if header.payload_len > self.config.max_frame_size {
+        if header.payload_len > self.limits.max_frame_size {
             return Err(ProtocolError::MessageTooBig {
-                limit: self.config.max_frame_size,
+                limit: self.limits.max_frame_size,
             });
         }
         let open = match self.incoming {
@@ -229,14 +230,14 @@ impl<K: MaskKeySource> Connection<K> {
             },
         };
         message.len += header.payload_len;
-        if message.len > self.config.max_message_size {
+        if message.len > self.limits.max_message_size {
             return Err(ProtocolError::MessageTooBig {
-                limit: self.config.max_message_size,
+                limit: self.limits.max_message_size,
             });
         }
-        if message.frames >= self.config.max_fragments {
+        if message.frames >= self.limits.max_fragments {
             return Err(ProtocolError::TooManyFragments {
-                limit: self.config.max_fragments,
+                limit: self.limits.max_fragments,
             });
         }
         message.frames += 1;
@@ -268,7 +269,8 @@ impl<K: MaskKeySource> Connection<K> {
             });
         }
         let payload = &mut input[start..start + take];
-        if frame.masked {
+        // A zero key (or no key) leaves the bytes as they are.
+        if frame.mask != 0 {
             mask_with_word(payload, frame.mask);
         }
         let message_finished = frame_finished && frame.fin;
@@ -291,6 +293,7 @@ impl<K: MaskKeySource> Connection<K> {
         } else {
             Incoming::Message(message)
         };
+        self.timers.noted |= noted::RECEIVED | noted::DATA;
         Ok(Read {
             consumed: start + take,
             event: Some(Event::Data {
@@ -321,16 +324,24 @@ impl<K: MaskKeySource> Connection<K> {
             apply_mask(payload, key, 0);
         }
         let payload: &'b [u8] = payload;
+        self.timers.noted |= noted::RECEIVED;
         let event = match header.opcode {
             Opcode::Ping => {
                 // §5.5.2: a Ping is answered unless the peer's Close has arrived, which
                 // is never the case here; our own Close may already have gone out.
-                if self.config.auto_pong {
+                if self.limits.auto_pong {
                     self.pending_pong = Some(ControlPayload::new(payload));
                 }
                 Event::Ping(payload)
             }
-            Opcode::Pong => Event::Pong(payload),
+            Opcode::Pong => {
+                // §5.5.3: a Pong nobody asked for is just noted; the keepalive's ends
+                // the wait for it (only while open: closing, keepalive is over).
+                if self.phase == Phase::Open {
+                    self.timers.pong(payload);
+                }
+                Event::Pong(payload)
+            }
             _ => {
                 let close = match CloseFrame::parse(payload) {
                     Ok(close) => close,
@@ -338,7 +349,10 @@ impl<K: MaskKeySource> Connection<K> {
                 };
                 if self.phase == Phase::Open {
                     // §5.5.1: echo the status code; the reason is ours to choose.
-                    self.queue_close(QueuedClose(close.map(|c| c.code)));
+                    self.queue_close(QueuedClose {
+                        code: close.map(|c| c.code),
+                        reason: None,
+                    });
                 }
                 self.move_close_state(CloseInput::ReceiveClose);
                 match close {

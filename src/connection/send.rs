@@ -1,6 +1,7 @@
 //! The send path: the caller's messages and the obliged replies to bytes (§5.1–§5.5, §6.1).
 
 use super::state::{CloseInput, Phase};
+use super::timers::{noted, TimedOut};
 use super::utf8::Utf8Validator;
 use super::{Connection, ControlPayload, MessageKind, OutgoingMessage, Role, SendError};
 use crate::frame::{
@@ -39,11 +40,13 @@ impl<K: MaskKeySource> Connection<K> {
                 Ok(n) => written += n,
                 Err(e) => return if written == 0 { Err(e) } else { Ok(written) },
             }
-            if opcode == Opcode::Pong {
-                self.pending_pong = None;
-            } else {
-                self.pending_close = None;
-                self.move_close_state(CloseInput::SendClose);
+            match opcode {
+                Opcode::Pong => self.pending_pong = None,
+                Opcode::Ping => self.timers.ping_queued = false,
+                _ => {
+                    self.pending_close = None;
+                    self.move_close_state(CloseInput::SendClose);
+                }
             }
         }
         Ok(written)
@@ -55,12 +58,22 @@ impl<K: MaskKeySource> Connection<K> {
         if let Some(pong) = self.pending_pong {
             return Some((Opcode::Pong, pong));
         }
+        if self.timers.ping_queued {
+            let ping = self.timers.keepalive_payload();
+            return Some((Opcode::Ping, ControlPayload::new(&ping)));
+        }
         let close = self.pending_close?;
-        let code = close.0.map(|code| code.0.to_be_bytes());
-        Some((
-            Opcode::Close,
-            ControlPayload::new(code.as_ref().map_or(&[], |c| &c[..])),
-        ))
+        let mut body = [0u8; 2 + MAX_CLOSE_REASON];
+        let len = match close.code {
+            None => 0,
+            Some(code) => {
+                let reason = close.reason.map_or("", TimedOut::reason);
+                CloseFrame { code, reason }
+                    .encode(&mut body)
+                    .unwrap_or_default()
+            }
+        };
+        Some((Opcode::Close, ControlPayload::new(&body[..len])))
     }
 
     /// Whether the caller may send a frame now. Data only while open (§5.5.1: none
@@ -70,7 +83,11 @@ impl<K: MaskKeySource> Connection<K> {
         let allowed = match self.phase {
             Phase::Open => true,
             Phase::CloseSent => !data,
-            Phase::CloseReceived | Phase::Closed | Phase::Failed | Phase::TransportEnded => false,
+            Phase::CloseReceived
+            | Phase::Closed
+            | Phase::Failed
+            | Phase::TransportEnded
+            | Phase::TimedOut => false,
         };
         if allowed && self.pending_close.is_none() {
             Ok(())
@@ -144,7 +161,7 @@ impl<K: MaskKeySource> Connection<K> {
         last: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        if !self.config.compressed_messages {
+        if !self.limits.compressed_messages {
             return Err(SendError::CompressionNotNegotiated);
         }
         self.send_data(kind, payload, last, true, out)
@@ -297,6 +314,7 @@ impl<K: MaskKeySource> Connection<K> {
 
     /// Records a data frame written.
     fn sent_data(&mut self, last: bool, frame: DataFrame) {
+        self.timers.noted |= noted::DATA;
         self.sending = if last { None } else { Some(frame.message) };
         self.sending_utf8 = frame.utf8;
     }

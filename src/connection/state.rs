@@ -42,6 +42,8 @@ pub(crate) enum Phase {
     Failed,
     /// The transport reached end of stream: nothing is left to do.
     TransportEnded,
+    /// The closing handshake ran out of time (§7.1.7): the transport closes.
+    TimedOut,
 }
 
 /// What moves the closing handshake.
@@ -55,6 +57,8 @@ pub(crate) enum CloseInput {
     Fail,
     /// The transport reached end of stream.
     Eof,
+    /// The close timeout passed.
+    TimeOut,
 }
 
 impl Phase {
@@ -65,6 +69,7 @@ impl Phase {
         use Phase::*;
         Some(match (self, input) {
             (_, Eof) => TransportEnded,
+            (CloseSent | Closed, TimeOut) => TimedOut,
             (Open, SendClose) => CloseSent,
             (Open | CloseSent, Fail) => Failed,
             (Open, ReceiveClose) => CloseReceived,
@@ -72,7 +77,8 @@ impl Phase {
             (CloseReceived, SendClose) => Closed,
             (CloseSent, SendClose)
             | (CloseReceived, ReceiveClose | Fail)
-            | (Closed | Failed | TransportEnded, SendClose | ReceiveClose | Fail) => return None,
+            | (Closed | Failed | TransportEnded | TimedOut, SendClose | ReceiveClose | Fail)
+            | (Open | CloseReceived | Failed | TransportEnded | TimedOut, TimeOut) => return None,
         })
     }
 
@@ -82,7 +88,7 @@ impl Phase {
             Phase::Open => CloseState::Open,
             Phase::CloseSent | Phase::Failed => CloseState::CloseSent,
             Phase::CloseReceived => CloseState::CloseReceived,
-            Phase::Closed | Phase::TransportEnded => CloseState::Closed,
+            Phase::Closed | Phase::TransportEnded | Phase::TimedOut => CloseState::Closed,
         }
     }
 
@@ -98,9 +104,9 @@ impl Phase {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FrameInProgress {
     pub(crate) remaining: u64,
-    /// The masking key rotated to the next payload byte, little-endian.
+    /// The masking key rotated to the next payload byte, little-endian; 0 when
+    /// unmasked, which unmasks to the same bytes.
     pub(crate) mask: u32,
-    pub(crate) masked: bool,
     pub(crate) fin: bool,
 }
 
