@@ -1,7 +1,7 @@
 //! Deciding whether a browser origin may connect (RFC 6455 §4.2.2 /origin/, §10.2).
 
 use super::error::RequestError;
-use super::request::Request;
+use super::request::HandshakeRequest;
 
 /// Which `Origin`s a server accepts: the defence against cross-site WebSocket
 /// hijacking, where a page on another site opens a socket that rides on the user's
@@ -37,6 +37,7 @@ use super::request::Request;
 /// # Ok::<(), rfc6455::handshake::RequestError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
+#[must_use = "a policy refuses nothing until `check`"]
 pub struct OriginPolicy<'a> {
     allowed: &'a [&'a str],
     same_origin: bool,
@@ -54,18 +55,21 @@ impl<'a> OriginPolicy<'a> {
     }
 
     /// Allows these serialized origins (`scheme://host[:port]`).
+    #[must_use = "setters return the changed policy and leave the receiver as it was"]
     pub const fn allow(mut self, origins: &'a [&'a str]) -> Self {
         self.allowed = origins;
         self
     }
 
     /// Allows origins whose host and port equal the request's `Host`.
+    #[must_use = "setters return the changed policy and leave the receiver as it was"]
     pub const fn same_origin(mut self, on: bool) -> Self {
         self.same_origin = on;
         self
     }
 
     /// Refuses requests without `Origin`, for servers that only serve browsers.
+    #[must_use = "setters return the changed policy and leave the receiver as it was"]
     pub const fn require_origin(mut self, on: bool) -> Self {
         self.require_origin = on;
         self
@@ -88,7 +92,7 @@ impl<'a> OriginPolicy<'a> {
 
     /// Applies the policy to a request: `Err(RequestError::OriginRefused)`, status 403,
     /// when it is refused.
-    pub fn check(&self, request: &Request<'_>) -> Result<(), RequestError> {
+    pub fn check(&self, request: &HandshakeRequest<'_>) -> Result<(), RequestError> {
         if self.allows(request.origin(), request.host()) {
             Ok(())
         } else {

@@ -80,7 +80,7 @@ impl<const N: usize> RequestParser<N> {
     ///
     /// ```
     /// use rfc6455::handshake::{Limits, RequestParser};
-    /// let parser = RequestParser::<128>::with_capacity(Limits::default().with_max_headers(100));
+    /// let parser = RequestParser::<128>::with_capacity(Limits::default().max_headers(100));
     /// # let _ = parser;
     /// ```
     pub const fn with_capacity(limits: Limits) -> Self {
@@ -123,11 +123,15 @@ impl<const N: usize> RequestParser<N> {
     ///
     /// `buf` must hold the bytes of the previous call followed by any new ones; a
     /// shorter buffer makes the parser start over. Bytes after the head (from
-    /// [`Request::head_len`] on) are not looked at: they belong to the frame layer.
+    /// [`HandshakeRequest::head_len`] on) are not looked at: they belong to the frame
+    /// layer.
     ///
     /// An error is final: later calls return it again. Answer it with
     /// [`RequestError::rejection`].
-    pub fn parse<'b>(&'b mut self, buf: &'b [u8]) -> Result<Status<Request<'b>>, RequestError> {
+    pub fn parse<'b>(
+        &'b mut self,
+        buf: &'b [u8],
+    ) -> Result<Status<HandshakeRequest<'b>>, RequestError> {
         if self.head.is_behind(buf) {
             self.reset();
         }
@@ -151,7 +155,8 @@ impl<const N: usize> RequestParser<N> {
             return Err(RequestError::MalformedRequestLine);
         };
         let head = &buf[..head_len];
-        Request::validate(head, line, Headers::new(head, self.head.spans())).map(Status::Complete)
+        HandshakeRequest::validate(head, line, Headers::new(head, self.head.spans()))
+            .map(Status::Complete)
     }
 }
 
@@ -319,7 +324,7 @@ fn classify(name: &[u8]) -> Known {
 /// # Ok::<(), rfc6455::handshake::RequestError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request<'b> {
+pub struct HandshakeRequest<'b> {
     head: &'b [u8],
     headers: Headers<'b>,
     target: &'b str,
@@ -330,7 +335,7 @@ pub struct Request<'b> {
     origin: Option<&'b str>,
 }
 
-impl<'b> Request<'b> {
+impl<'b> HandshakeRequest<'b> {
     fn validate(
         head: &'b [u8],
         line: &RequestLine,
@@ -408,7 +413,7 @@ impl<'b> Request<'b> {
         if body {
             return Err(RequestError::UnexpectedBody);
         }
-        Ok(Request {
+        Ok(HandshakeRequest {
             head,
             headers,
             target: text(&line.target),
@@ -543,7 +548,7 @@ fn is_token_list(value: &[u8]) -> bool {
     any
 }
 
-/// Iterator over offered subprotocols; see [`Request::protocols`].
+/// Iterator over offered subprotocols; see [`HandshakeRequest::protocols`].
 #[derive(Debug, Clone)]
 pub struct Protocols<'b> {
     items: ListItems<'b, 'static>,
@@ -559,7 +564,7 @@ impl<'b> Iterator for Protocols<'b> {
     }
 }
 
-/// Iterator over `(name, value)` cookie pairs; see [`Request::cookies`].
+/// Iterator over `(name, value)` cookie pairs; see [`HandshakeRequest::cookies`].
 #[derive(Debug, Clone)]
 pub struct Cookies<'b> {
     values: GetAll<'b, 'static>,

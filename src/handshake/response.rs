@@ -20,12 +20,12 @@ struct StatusLine {
 /// calls, with the same limits and resumption as [`RequestParser`](super::RequestParser).
 ///
 /// A `101` is checked against §4.1 and the request that was sent and comes back as
-/// [`Response::Accepted`]. Any other status is HTTP carrying on as usual (§4.1 step 1)
-/// and comes back as [`Response::Rejected`], with its headers and where its body
-/// starts, so a client can follow a redirect or authenticate.
+/// [`HandshakeResponse::Accepted`]. Any other status is HTTP carrying on as usual (§4.1
+/// step 1) and comes back as [`HandshakeResponse::Rejected`], with its headers and where
+/// its body starts, so a client can follow a redirect or authenticate.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// use rfc6455::Status;
 ///
 /// let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
@@ -34,7 +34,8 @@ struct StatusLine {
 ///     Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x02hi";
 /// let mut parser = ResponseParser::new(Limits::default());
 /// assert!(parser.parse(&bytes[..50], &request)?.is_partial());
-/// let Status::Complete(Response::Accepted(accepted)) = parser.parse(bytes, &request)? else {
+/// let Status::Complete(HandshakeResponse::Accepted(accepted)) = parser.parse(bytes, &request)?
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(accepted.protocol(), None);
@@ -91,7 +92,7 @@ impl<const N: usize> ResponseParser<N> {
         &'b mut self,
         buf: &'b [u8],
         request: &ClientRequest<'_>,
-    ) -> Result<Status<Response<'b>>, ResponseError> {
+    ) -> Result<Status<HandshakeResponse<'b>>, ResponseError> {
         if self.head.is_behind(buf) {
             self.reset();
         }
@@ -117,7 +118,7 @@ impl<const N: usize> ResponseParser<N> {
         let head = &buf[..head_len];
         let headers = Headers::new(head, self.head.spans());
         if line.status != 101 {
-            return Ok(Status::Complete(Response::Rejected(Rejected {
+            return Ok(Status::Complete(HandshakeResponse::Rejected(Rejected {
                 status: line.status,
                 reason: &head[line.reason.clone()],
                 headers,
@@ -125,7 +126,7 @@ impl<const N: usize> ResponseParser<N> {
             })));
         }
         validate(line, headers, request).map(|protocol| {
-            Status::Complete(Response::Accepted(Accepted {
+            Status::Complete(HandshakeResponse::Accepted(Accepted {
                 protocol,
                 headers,
                 head_len,
@@ -230,27 +231,27 @@ fn validate<'b>(
 
 /// The server's answer, complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Response<'b> {
+pub enum HandshakeResponse<'b> {
     /// `101 Switching Protocols`, validated: the connection is open (§4.1).
     Accepted(Accepted<'b>),
     /// Any other status: the handshake did not happen and HTTP semantics apply.
     Rejected(Rejected<'b>),
 }
 
-impl<'b> Response<'b> {
+impl<'b> HandshakeResponse<'b> {
     /// All header fields.
     pub fn headers(&self) -> Headers<'b> {
         match self {
-            Response::Accepted(a) => a.headers,
-            Response::Rejected(r) => r.headers,
+            HandshakeResponse::Accepted(a) => a.headers,
+            HandshakeResponse::Rejected(r) => r.headers,
         }
     }
 
     /// How many bytes the head used.
     pub fn head_len(&self) -> usize {
         match self {
-            Response::Accepted(a) => a.head_len,
-            Response::Rejected(r) => r.head_len,
+            HandshakeResponse::Accepted(a) => a.head_len,
+            HandshakeResponse::Rejected(r) => r.head_len,
         }
     }
 }
@@ -258,7 +259,7 @@ impl<'b> Response<'b> {
 /// A validated `101 Switching Protocols`.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// let protocols = ["chat", "superchat"];
 /// let extensions = ["permessage-deflate; client_max_window_bits"];
 /// let request = ClientRequest::new("example.com", "/chat", *b"the sample nonce")
@@ -268,7 +269,8 @@ impl<'b> Response<'b> {
 ///     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\
 ///     Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n";
 /// let mut parser = ResponseParser::new(Limits::default());
-/// let Response::Accepted(accepted) = parser.parse(head, &request)?.complete().unwrap() else {
+/// let Some(HandshakeResponse::Accepted(accepted)) = parser.parse(head, &request)?.complete()
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(accepted.protocol(), Some("chat"));
@@ -310,12 +312,13 @@ impl<'b> Accepted<'b> {
 /// A response with a status other than 101: the server declined to upgrade.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// let request = ClientRequest::new("example.com", "/chat", [1; 16]);
 /// let bytes = b"HTTP/1.1 302 Found\r\nLocation: wss://other.example/chat\r\n\
 ///     Content-Length: 5\r\n\r\nmoved";
 /// let mut parser = ResponseParser::new(Limits::default());
-/// let Response::Rejected(rejected) = parser.parse(bytes, &request)?.complete().unwrap() else {
+/// let Some(HandshakeResponse::Rejected(rejected)) = parser.parse(bytes, &request)?.complete()
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(rejected.status(), 302);
