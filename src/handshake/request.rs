@@ -6,8 +6,8 @@ use super::accept::is_valid_key;
 use super::error::RequestError;
 use super::extension::{is_extension_list, Extensions};
 use super::head::{
-    ascii_str, http_version, is_authority, is_tchar, is_token, trim_ows, GetAll, HeadScanner,
-    Headers, ListItems, Step,
+    ascii_str, http_version, is_authority, is_tchar, is_token, trim_ows, GetAll, Head, HeadParser,
+    Headers, ListItems, StartLine,
 };
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
@@ -63,9 +63,7 @@ struct Authority {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestParser<const N: usize = DEFAULT_MAX_HEADERS> {
-    head: HeadScanner<N>,
-    line: Option<RequestLine>,
-    failed: Option<RequestError>,
+    head: HeadParser<RequestLine, N>,
 }
 
 impl RequestParser {
@@ -85,9 +83,7 @@ impl<const N: usize> RequestParser<N> {
     /// ```
     pub const fn with_capacity(limits: Limits) -> Self {
         RequestParser {
-            head: HeadScanner::new(limits),
-            line: None,
-            failed: None,
+            head: HeadParser::new(limits),
         }
     }
 
@@ -98,7 +94,7 @@ impl<const N: usize> RequestParser<N> {
 
     /// Forgets everything parsed so far, for a new connection.
     pub fn reset(&mut self) {
-        *self = Self::with_capacity(self.limits());
+        self.head.reset();
     }
 
     /// How many bytes the parser has examined over all calls: at most twice the length
@@ -116,7 +112,7 @@ impl<const N: usize> RequestParser<N> {
     /// # Ok::<(), rfc6455::handshake::RequestError>(())
     /// ```
     pub fn bytes_scanned(&self) -> usize {
-        self.head.scanned()
+        self.head.bytes_scanned()
     }
 
     /// Parses the request head at the start of `buf`.
@@ -132,80 +128,64 @@ impl<const N: usize> RequestParser<N> {
         &'b mut self,
         buf: &'b [u8],
     ) -> Result<Status<HandshakeRequest<'b>>, RequestError> {
-        if self.head.is_behind(buf) {
-            self.reset();
+        match self.head.parse(buf)? {
+            Status::Complete(head) => HandshakeRequest::validate(head).map(Status::Complete),
+            Status::Partial => Ok(Status::Partial),
         }
-        if let Some(err) = self.failed {
-            return Err(err);
-        }
-        let head_len = loop {
-            match self.head.advance(buf)? {
-                Step::StartLine(range) => match request_line(buf, range) {
-                    Ok(line) => self.line = Some(line),
-                    Err(err) => {
-                        self.failed = Some(err);
-                        return Err(err);
-                    }
-                },
-                Step::Partial => return Ok(Status::Partial),
-                Step::Complete(len) => break len,
-            }
-        };
-        let Some(line) = &self.line else {
-            return Err(RequestError::MalformedRequestLine);
-        };
-        let head = &buf[..head_len];
-        HandshakeRequest::validate(head, line, Headers::new(head, self.head.spans()))
-            .map(Status::Complete)
     }
 }
 
-fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestError> {
-    let line = &buf[range.clone()];
-    let mut parts = line.splitn(3, |&b| b == b' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(RequestError::MalformedRequestLine);
-    };
-    if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
-        return Err(RequestError::MalformedRequestLine);
-    }
-    let Some(version) = http_version(version) else {
-        return Err(RequestError::MalformedRequestLine);
-    };
-    if method != b"GET" {
-        return Err(RequestError::MethodNotGet);
-    }
-    if version.0 >= 2 {
-        return Err(RequestError::HttpVersionNotSupported);
-    }
-    if version < (1, 1) {
-        return Err(RequestError::HttpVersionTooOld);
-    }
-    let target_start = range.start + method.len() + 1;
-    let target_range = target_start..target_start + target.len();
-    if target.contains(&b'#') {
-        return Err(RequestError::InvalidTarget);
-    }
-    let (path_start, authority) = if target[0] == b'/' {
-        (0, None)
-    } else {
-        let (authority, default_port) =
-            absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
-        let authority = Authority {
-            range: target_start + authority.start..target_start + authority.end,
-            default_port,
+impl StartLine for RequestLine {
+    type Error = RequestError;
+
+    fn parse(buf: &[u8], range: Range<usize>) -> Result<Self, RequestError> {
+        let line = &buf[range.clone()];
+        let mut parts = line.splitn(3, |&b| b == b' ');
+        let (Some(method), Some(target), Some(version)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(RequestError::MalformedRequestLine);
         };
-        (authority.range.end - target_start, Some(authority))
-    };
-    let query_at = target.iter().position(|&b| b == b'?');
-    let path_end = query_at.unwrap_or(target.len());
-    Ok(RequestLine {
-        path: target_start + path_start..target_start + path_end,
-        query: query_at.map(|q| target_start + q + 1..target_range.end),
-        target: target_range,
-        authority,
-    })
+        if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
+            return Err(RequestError::MalformedRequestLine);
+        }
+        let Some(version) = http_version(version) else {
+            return Err(RequestError::MalformedRequestLine);
+        };
+        if method != b"GET" {
+            return Err(RequestError::MethodNotGet);
+        }
+        if version.0 >= 2 {
+            return Err(RequestError::HttpVersionNotSupported);
+        }
+        if version < (1, 1) {
+            return Err(RequestError::HttpVersionTooOld);
+        }
+        let target_start = range.start + method.len() + 1;
+        let target_range = target_start..target_start + target.len();
+        if target.contains(&b'#') {
+            return Err(RequestError::InvalidTarget);
+        }
+        let (path_start, authority) = if target[0] == b'/' {
+            (0, None)
+        } else {
+            let (authority, default_port) =
+                absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
+            let authority = Authority {
+                range: target_start + authority.start..target_start + authority.end,
+                default_port,
+            };
+            (authority.range.end - target_start, Some(authority))
+        };
+        let query_at = target.iter().position(|&b| b == b'?');
+        let path_end = query_at.unwrap_or(target.len());
+        Ok(RequestLine {
+            path: target_start + path_start..target_start + path_end,
+            query: query_at.map(|q| target_start + q + 1..target_range.end),
+            target: target_range,
+            authority,
+        })
+    }
 }
 
 /// Where the authority of an absolute `http`/`https` URI is (§4.1 item 3 allows them,
@@ -337,9 +317,11 @@ pub struct HandshakeRequest<'b> {
 
 impl<'b> HandshakeRequest<'b> {
     fn validate(
-        head: &'b [u8],
-        line: &RequestLine,
-        headers: Headers<'b>,
+        Head {
+            start_line: line,
+            bytes: head,
+            headers,
+        }: Head<'b, RequestLine>,
     ) -> Result<Self, RequestError> {
         let text = |r: &Range<usize>| core::str::from_utf8(&head[r.clone()]).unwrap_or_default();
         let mut host = None;

@@ -5,10 +5,13 @@ use core::ops::Range;
 use super::build::ClientRequest;
 use super::error::ResponseError;
 use super::extension::{is_extension_list, single_extension, Extensions};
-use super::head::{http_version, is_token, is_value_byte, HeadScanner, Headers, Step};
+use super::head::{http_version, is_token, is_value_byte, Head, HeadParser, Headers, StartLine};
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
 
+/// Where the parts of the status line are: `HTTP-version SP 3DIGIT SP reason-phrase`
+/// (RFC 7230 §3.1.2). A missing `SP reason-phrase` is tolerated because servers in the
+/// wild send `HTTP/1.1 101` bare.
 #[derive(Debug, Clone)]
 struct StatusLine {
     version: (u8, u8),
@@ -44,9 +47,7 @@ struct StatusLine {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ResponseParser<const N: usize = DEFAULT_MAX_HEADERS> {
-    head: HeadScanner<N>,
-    line: Option<StatusLine>,
-    failed: Option<ResponseError>,
+    head: HeadParser<StatusLine, N>,
 }
 
 impl ResponseParser {
@@ -60,9 +61,7 @@ impl<const N: usize> ResponseParser<N> {
     /// A parser with room for `N` header fields.
     pub const fn with_capacity(limits: Limits) -> Self {
         ResponseParser {
-            head: HeadScanner::new(limits),
-            line: None,
-            failed: None,
+            head: HeadParser::new(limits),
         }
     }
 
@@ -73,13 +72,13 @@ impl<const N: usize> ResponseParser<N> {
 
     /// Forgets everything parsed so far.
     pub fn reset(&mut self) {
-        *self = Self::with_capacity(self.limits());
+        self.head.reset();
     }
 
     /// How many bytes the parser has examined over all calls: at most twice the length
     /// of the head.
     pub fn bytes_scanned(&self) -> usize {
-        self.head.scanned()
+        self.head.bytes_scanned()
     }
 
     /// Parses the response head at the start of `buf` and, for a 101, validates it
@@ -93,30 +92,15 @@ impl<const N: usize> ResponseParser<N> {
         buf: &'b [u8],
         request: &ClientRequest<'_>,
     ) -> Result<Status<HandshakeResponse<'b>>, ResponseError> {
-        if self.head.is_behind(buf) {
-            self.reset();
-        }
-        if let Some(err) = self.failed {
-            return Err(err);
-        }
-        let head_len = loop {
-            match self.head.advance(buf)? {
-                Step::StartLine(range) => match status_line(buf, range) {
-                    Ok(line) => self.line = Some(line),
-                    Err(err) => {
-                        self.failed = Some(err);
-                        return Err(err);
-                    }
-                },
-                Step::Partial => return Ok(Status::Partial),
-                Step::Complete(len) => break len,
-            }
+        let Head {
+            start_line: line,
+            bytes: head,
+            headers,
+        } = match self.head.parse(buf)? {
+            Status::Complete(head) => head,
+            Status::Partial => return Ok(Status::Partial),
         };
-        let Some(line) = &self.line else {
-            return Err(ResponseError::MalformedStatusLine);
-        };
-        let head = &buf[..head_len];
-        let headers = Headers::new(head, self.head.spans());
+        let head_len = head.len();
         if line.status != 101 {
             return Ok(Status::Complete(HandshakeResponse::Rejected(Rejected {
                 status: line.status,
@@ -135,34 +119,36 @@ impl<const N: usize> ResponseParser<N> {
     }
 }
 
-/// `HTTP-version SP 3DIGIT SP reason-phrase`; a missing `SP reason-phrase` is tolerated
-/// because servers in the wild send `HTTP/1.1 101` bare.
-fn status_line(buf: &[u8], range: Range<usize>) -> Result<StatusLine, ResponseError> {
-    let line = &buf[range.clone()];
-    let malformed = ResponseError::MalformedStatusLine;
-    let version = line.get(..8).and_then(http_version).ok_or(malformed)?;
-    let Some(&[b' ', a, b, c]) = line.get(8..12) else {
-        return Err(malformed);
-    };
-    if !(matches!(a, b'1'..=b'9') && b.is_ascii_digit() && c.is_ascii_digit()) {
-        return Err(malformed);
-    }
-    if version.0 >= 2 {
-        return Err(ResponseError::HttpVersionNotSupported);
-    }
-    let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
-    let reason = match line.get(12..) {
-        Some([]) | None => range.end..range.end,
-        Some([b' ', reason @ ..]) if reason.iter().all(|&b| is_value_byte(b)) => {
-            range.start + 13..range.end
+impl StartLine for StatusLine {
+    type Error = ResponseError;
+
+    fn parse(buf: &[u8], range: Range<usize>) -> Result<Self, ResponseError> {
+        let line = &buf[range.clone()];
+        let malformed = ResponseError::MalformedStatusLine;
+        let version = line.get(..8).and_then(http_version).ok_or(malformed)?;
+        let Some(&[b' ', a, b, c]) = line.get(8..12) else {
+            return Err(malformed);
+        };
+        if !(matches!(a, b'1'..=b'9') && b.is_ascii_digit() && c.is_ascii_digit()) {
+            return Err(malformed);
         }
-        Some(_) => return Err(malformed),
-    };
-    Ok(StatusLine {
-        version,
-        status,
-        reason,
-    })
+        if version.0 >= 2 {
+            return Err(ResponseError::HttpVersionNotSupported);
+        }
+        let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+        let reason = match line.get(12..) {
+            Some([]) | None => range.end..range.end,
+            Some([b' ', reason @ ..]) if reason.iter().all(|&b| is_value_byte(b)) => {
+                range.start + 13..range.end
+            }
+            Some(_) => return Err(malformed),
+        };
+        Ok(StatusLine {
+            version,
+            status,
+            reason,
+        })
+    }
 }
 
 fn validate<'b>(
