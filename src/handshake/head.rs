@@ -220,9 +220,14 @@ impl<L: StartLine, const N: usize> HeadParser<L, N> {
         )
     }
 
-    /// Reads on from where the previous call stopped. An error is kept and returned
-    /// again by later calls.
-    pub(crate) fn parse<'b>(&'b mut self, buf: &'b [u8]) -> Result<Status<Head<'b, L>>, L::Error> {
+    /// Reads on from where the previous call stopped and hands a complete head to
+    /// `complete`, the side's own checks. An error of the head is kept and returned again
+    /// by later calls.
+    pub(crate) fn parse<'b, T>(
+        &'b mut self,
+        buf: &'b [u8],
+        complete: impl FnOnce(Head<'b, L>) -> Result<T, L::Error>,
+    ) -> Result<Status<T>, L::Error> {
         // A buffer shorter than what was scanned is a new one: the caller started over,
         // and the old positions would index past its end.
         if buf.len() < self.pos {
@@ -243,11 +248,12 @@ impl<L: StartLine, const N: usize> HeadParser<L, N> {
                 head_len: Some(len),
             }) => {
                 let bytes = &buf[..*len];
-                Ok(Status::Complete(Head {
+                complete(Head {
                     start_line,
                     bytes,
                     headers: Headers::new(bytes, &self.spans[..self.count]),
-                }))
+                })
+                .map(Status::Complete)
             }
             _ => Ok(Status::Partial),
         }

@@ -128,10 +128,7 @@ impl<const N: usize> RequestParser<N> {
         &'b mut self,
         buf: &'b [u8],
     ) -> Result<Status<HandshakeRequest<'b>>, RequestError> {
-        match self.head.parse(buf)? {
-            Status::Complete(head) => HandshakeRequest::validate(head).map(Status::Complete),
-            Status::Partial => Ok(Status::Partial),
-        }
+        self.head.parse(buf, HandshakeRequest::validate)
     }
 }
 

@@ -92,31 +92,36 @@ impl<const N: usize> ResponseParser<N> {
         buf: &'b [u8],
         request: &ClientRequest<'_>,
     ) -> Result<Status<HandshakeResponse<'b>>, ResponseError> {
-        let Head {
-            start_line: line,
-            bytes: head,
-            headers,
-        } = match self.head.parse(buf)? {
-            Status::Complete(head) => head,
-            Status::Partial => return Ok(Status::Partial),
-        };
-        let head_len = head.len();
-        if line.status != 101 {
-            return Ok(Status::Complete(HandshakeResponse::Rejected(Rejected {
-                status: line.status,
-                reason: &head[line.reason.clone()],
-                headers,
-                head_len,
-            })));
-        }
-        validate(line, headers, request).map(|protocol| {
-            Status::Complete(HandshakeResponse::Accepted(Accepted {
-                protocol,
-                headers,
-                head_len,
-            }))
-        })
+        self.head.parse(buf, |head| answer(head, request))
     }
+}
+
+/// A complete response: [`HandshakeResponse::Rejected`] for any status but 101, which
+/// must pass §4.1's checks to be [`HandshakeResponse::Accepted`].
+fn answer<'b>(
+    Head {
+        start_line: line,
+        bytes: head,
+        headers,
+    }: Head<'b, StatusLine>,
+    request: &ClientRequest<'_>,
+) -> Result<HandshakeResponse<'b>, ResponseError> {
+    let head_len = head.len();
+    if line.status != 101 {
+        return Ok(HandshakeResponse::Rejected(Rejected {
+            status: line.status,
+            reason: &head[line.reason.clone()],
+            headers,
+            head_len,
+        }));
+    }
+    validate(line, headers, request).map(|protocol| {
+        HandshakeResponse::Accepted(Accepted {
+            protocol,
+            headers,
+            head_len,
+        })
+    })
 }
 
 impl StartLine for StatusLine {
