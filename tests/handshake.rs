@@ -1561,6 +1561,77 @@ fn origin_policy_same_origin_and_allow_list() {
     }
 }
 
+/// RFC 6454 §5: two origins are the same only with the same scheme, host and port, and
+/// §4 gives a URI without a port its scheme's default. Host carries no scheme, so a
+/// Host without a port stands for the Origin's default port; a Host with one must name
+/// exactly the port the Origin's scheme implies.
+#[test]
+fn rfc_6454_same_origin_is_the_port_the_origins_scheme_implies() {
+    let same = OriginPolicy::new().same_origin(true);
+    let cases = [
+        // The default port of the Origin's scheme, not of any scheme.
+        ("http://chat.example.com", "chat.example.com:443", false),
+        ("https://chat.example.com", "chat.example.com:80", false),
+        ("http://chat.example.com", "chat.example.com:80", true),
+        ("https://chat.example.com", "chat.example.com:443", true),
+        ("http://chat.example.com:443", "chat.example.com:443", true),
+        ("https://chat.example.com:80", "chat.example.com:80", true),
+        ("https://chat.example.com:443", "chat.example.com", true),
+        (
+            "https://chat.example.com:0443",
+            "chat.example.com:443",
+            false,
+        ),
+        // Scheme and host compare ASCII case-insensitively (RFC 3986 §3.1, §3.2.2).
+        ("HTTP://Chat.Example.COM", "chat.example.com:80", true),
+        ("HTTP://chat.example.com", "chat.example.com:443", false),
+        // A trailing dot names another host as far as origins go (§4 compares hosts
+        // as strings).
+        ("https://chat.example.com", "chat.example.com.", false),
+        ("https://chat.example.com.", "chat.example.com", false),
+        ("https://chat.example.com.", "chat.example.com.", true),
+        // IPv6 literals keep their colons; the port follows the bracket.
+        ("http://[::1]", "[::1]:80", true),
+        ("http://[::1]", "[::1]:443", false),
+        ("https://[::1]:8443", "[::1]:8443", true),
+        ("https://[::1]", "[::1]", true),
+        // Only http and https have a default port, and only they are pages' origins.
+        ("ws://chat.example.com", "chat.example.com", false),
+        ("wss://chat.example.com", "chat.example.com", false),
+        (
+            "chrome-extension://chat.example.com",
+            "chat.example.com",
+            false,
+        ),
+        ("file://chat.example.com", "chat.example.com", false),
+        // A serialized origin is scheme, host and port: nothing else (§6.2).
+        ("null", "chat.example.com", false),
+        ("https://chat.example.com/", "chat.example.com", false),
+        ("https://chat.example.com/chat", "chat.example.com", false),
+        ("https://chat.example.com?x", "chat.example.com", false),
+        ("https://user@chat.example.com", "chat.example.com", false),
+        (
+            "https://chat.example.com:443@evil.example",
+            "chat.example.com",
+            false,
+        ),
+        ("https://", "chat.example.com", false),
+        ("https://:443", ":443", false),
+        ("https:chat.example.com", "chat.example.com", false),
+    ];
+    for (origin, host, allowed) in cases {
+        assert_eq!(
+            same.allows(Some(origin), host),
+            allowed,
+            "{origin} at {host}"
+        );
+        let bytes = origin_request(Some(origin), host);
+        let mut parser = RequestParser::new(Limits::default());
+        let request = parsed(&mut parser, &bytes);
+        assert_eq!(same.check(&request).is_ok(), allowed, "{origin} at {host}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Client building
 

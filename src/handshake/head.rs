@@ -93,6 +93,53 @@ pub(crate) fn is_authority(s: &[u8]) -> bool {
         })
 }
 
+/// The default port of `http` and `https` (RFC 7230 §2.7.1, §2.7.2), the only schemes
+/// whose URIs name an HTTP origin server; `None` for any other. Schemes compare ASCII
+/// case-insensitively (RFC 3986 §3.1).
+pub(crate) fn default_port(scheme: &[u8]) -> Option<&'static [u8]> {
+    if scheme.eq_ignore_ascii_case(b"http") {
+        Some(b"80")
+    } else if scheme.eq_ignore_ascii_case(b"https") {
+        Some(b"443")
+    } else {
+        None
+    }
+}
+
+/// Whether two authorities name the same host and port, a URI's and `Host`'s: hosts
+/// compare ASCII case-insensitively (RFC 3986 §6.2.2.1) and an absent or empty port is
+/// `default_port`, the URI scheme's (§6.2.3), so `http://a.example:80/` agrees with
+/// `Host: A.example`. Nothing else is normalized: `080` is not `80`, `a.example.` is
+/// not `a.example`.
+pub(crate) fn same_authority(uri: &[u8], host: &[u8], default_port: &[u8]) -> bool {
+    let (uri_host, uri_port) = split_port(uri);
+    let (host_host, host_port) = split_port(host);
+    uri_host.eq_ignore_ascii_case(host_host)
+        && port_or(uri_port, default_port) == port_or(host_port, default_port)
+}
+
+fn port_or<'a>(port: &'a [u8], default: &'a [u8]) -> &'a [u8] {
+    if port.is_empty() {
+        default
+    } else {
+        port
+    }
+}
+
+/// `host[:port]` split at the port's colon. An IPv6 literal keeps its colons: a port
+/// follows only its closing bracket (RFC 3986 §3.2.2).
+fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
+    match authority.iter().rposition(|&b| b == b':') {
+        Some(colon)
+            if authority[colon + 1..].iter().all(u8::is_ascii_digit)
+                && (authority[..colon].ends_with(b"]") || !authority[..colon].contains(&b':')) =>
+        {
+            (&authority[..colon], &authority[colon + 1..])
+        }
+        _ => (authority, &[]),
+    }
+}
+
 /// Parses `HTTP/d.d` into (major, minor).
 pub(crate) fn http_version(s: &[u8]) -> Option<(u8, u8)> {
     match *s {

@@ -6,8 +6,8 @@ use super::accept::is_valid_key;
 use super::error::RequestError;
 use super::extension::{is_extension_list, Extensions};
 use super::head::{
-    ascii_str, http_version, is_authority, is_tchar, is_token, trim_ows, GetAll, Head, HeadParser,
-    Headers, ListItems, StartLine,
+    ascii_str, default_port, http_version, is_authority, is_tchar, is_token, same_authority,
+    trim_ows, GetAll, Head, HeadParser, Headers, ListItems, StartLine,
 };
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
@@ -192,13 +192,7 @@ impl StartLine for RequestLine {
 fn absolute_authority(target: &[u8]) -> Option<(Range<usize>, &'static [u8])> {
     let scheme_len = target.iter().position(|&b| b == b':')?;
     let scheme = &target[..scheme_len];
-    let default_port: &'static [u8] = if scheme.eq_ignore_ascii_case(b"http") {
-        b"80"
-    } else if scheme.eq_ignore_ascii_case(b"https") {
-        b"443"
-    } else {
-        return None;
-    };
+    let default_port = default_port(scheme)?;
     let rest = target[scheme_len..].strip_prefix(b"://")?;
     let authority_len = rest
         .iter()
@@ -210,39 +204,6 @@ fn absolute_authority(target: &[u8]) -> Option<(Range<usize>, &'static [u8])> {
         authority_start..authority_start + authority_len,
         default_port,
     ))
-}
-
-/// Whether the authority of an absolute-form target and the `Host` value name the same
-/// host and port: hosts compare ASCII case-insensitively (RFC 3986 §6.2.2.1) and an
-/// absent or empty port is the scheme's default (§6.2.3), so `http://a.example:80/`
-/// agrees with `Host: A.example`. Nothing else is normalized: `080` is not `80`.
-fn same_authority(target: &[u8], host: &[u8], default_port: &[u8]) -> bool {
-    let (target_host, target_port) = split_port(target);
-    let (host_host, host_port) = split_port(host);
-    target_host.eq_ignore_ascii_case(host_host)
-        && port_or(target_port, default_port) == port_or(host_port, default_port)
-}
-
-fn port_or<'a>(port: &'a [u8], default: &'a [u8]) -> &'a [u8] {
-    if port.is_empty() {
-        default
-    } else {
-        port
-    }
-}
-
-/// `host[:port]` split at the port's colon. An IPv6 literal keeps its colons: a port
-/// follows only its closing bracket (RFC 3986 §3.2.2).
-fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
-    match authority.iter().rposition(|&b| b == b':') {
-        Some(colon)
-            if authority[colon + 1..].iter().all(u8::is_ascii_digit)
-                && (authority[..colon].ends_with(b"]") || !authority[..colon].contains(&b':')) =>
-        {
-            (&authority[..colon], &authority[colon + 1..])
-        }
-        _ => (authority, &[]),
-    }
 }
 
 /// Which of the handshake's headers a field name is, compared case-insensitively.
