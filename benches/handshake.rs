@@ -93,9 +93,7 @@ fn trickle(c: &mut Criterion) {
         head.extend_from_slice(b"X-Pad: ppppppppppppppppppppppppppppppppppppppppppppppp\r\n");
     }
     head.extend_from_slice(b"\r\n");
-    let limits = Limits::default()
-        .with_max_head_len(head.len())
-        .with_max_headers(400);
+    let limits = Limits::default().max_head_len(head.len()).max_headers(400);
     c.bench_function("handshake/trickle_16k_one_byte_per_call", |b| {
         b.iter(|| {
             let mut parser = RequestParser::<512>::with_capacity(limits);

@@ -2,9 +2,9 @@
 //! §4.1 violation, hostile HTTP and the parser limits.
 
 use rfc6455::handshake::{
-    accept_key, AcceptResponse, BuildError, ClientRequest, HeadError, Limits, OriginPolicy,
-    Rejection, Request, RequestError, RequestParser, Response, ResponseError, ResponseParser,
-    WebSocketKey, MAX_HEAD_LEN,
+    accept_key, AcceptResponse, BuildError, ClientRequest, HandshakeRequest, HandshakeResponse,
+    HeadError, Limits, OriginPolicy, Rejection, RequestError, RequestParser, ResponseError,
+    ResponseParser, WebSocketKey, MAX_HEAD_LEN,
 };
 use rfc6455::Status;
 
@@ -58,7 +58,7 @@ fn base_plus(extra: &[&str]) -> Vec<u8> {
     head("GET /chat HTTP/1.1", &lines)
 }
 
-fn parsed<'b>(parser: &'b mut RequestParser, bytes: &'b [u8]) -> Request<'b> {
+fn parsed<'b>(parser: &'b mut RequestParser, bytes: &'b [u8]) -> HandshakeRequest<'b> {
     match parser.parse(bytes) {
         Ok(Status::Complete(r)) => r,
         other => panic!("expected a complete request, got {other:?}"),
@@ -150,7 +150,8 @@ fn rfc_1_3_server_handshake_is_written_exactly() {
 fn rfc_1_3_server_handshake_is_accepted_by_client() {
     let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
     let mut parser = ResponseParser::new(Limits::default());
-    let Ok(Status::Complete(Response::Accepted(a))) = parser.parse(RFC_1_3_RESPONSE, &request)
+    let Ok(Status::Complete(HandshakeResponse::Accepted(a))) =
+        parser.parse(RFC_1_3_RESPONSE, &request)
     else {
         panic!("rejected")
     };
@@ -1018,7 +1019,7 @@ fn oversized_head_made_of_many_short_lines() {
     while bytes.len() < 20_000 {
         bytes.extend_from_slice(b"X: y\r\n");
     }
-    let limits = Limits::default().with_max_headers(10_000);
+    let limits = Limits::default().max_headers(10_000);
     let err = RequestParser::<4096>::with_capacity(limits)
         .parse(&bytes)
         .unwrap_err();
@@ -1028,10 +1029,10 @@ fn oversized_head_made_of_many_short_lines() {
 #[test]
 fn head_exactly_at_the_limit_passes_and_one_byte_over_fails() {
     let bytes = RFC_1_3_REQUEST;
-    let exact = Limits::default().with_max_head_len(bytes.len());
+    let exact = Limits::default().max_head_len(bytes.len());
     let mut parser = RequestParser::new(exact);
     assert!(matches!(parser.parse(bytes), Ok(Status::Complete(_))));
-    let short = Limits::default().with_max_head_len(bytes.len() - 1);
+    let short = Limits::default().max_head_len(bytes.len() - 1);
     let mut parser = RequestParser::new(short);
     assert_eq!(
         parser.parse(bytes).unwrap_err(),
@@ -1048,7 +1049,7 @@ fn too_large_reports_the_limit_applied_not_the_one_configured() {
     let mut bytes = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
     bytes.resize(MAX_HEAD_LEN + 1, b'a');
     for asked in [usize::MAX, MAX_HEAD_LEN + 1, 1 << 20] {
-        let limits = Limits::default().with_max_head_len(asked);
+        let limits = Limits::default().max_head_len(asked);
         let err = RequestParser::new(limits).parse(&bytes).unwrap_err();
         assert_eq!(
             err,
@@ -1074,7 +1075,7 @@ fn too_large_reports_the_limit_applied_not_the_one_configured() {
     // The sibling: a header limit above the parser's capacity reports the capacity.
     let extra: Vec<String> = (0..60).map(|i| format!("X-{i}: {i}")).collect();
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let limits = Limits::default().with_max_headers(usize::MAX);
+    let limits = Limits::default().max_headers(usize::MAX);
     assert_eq!(
         RequestParser::new(limits)
             .parse(&base_plus(&extra))
@@ -1082,7 +1083,7 @@ fn too_large_reports_the_limit_applied_not_the_one_configured() {
         RequestError::Head(HeadError::TooManyHeaders { limit: 64 })
     );
     // At the cap itself, the configured and applied limits are the same.
-    let limits = Limits::default().with_max_head_len(MAX_HEAD_LEN);
+    let limits = Limits::default().max_head_len(MAX_HEAD_LEN);
     assert_eq!(
         RequestParser::new(limits).parse(&bytes).unwrap_err(),
         RequestError::Head(HeadError::TooLarge {
@@ -1100,7 +1101,7 @@ fn head_of_the_largest_length_is_read_whole() {
     let pad = MAX_HEAD_LEN - bytes.len() - "X-Pad: \r\n\r\n".len();
     bytes.extend_from_slice(format!("X-Pad: {}\r\n\r\n", "p".repeat(pad)).as_bytes());
     assert_eq!(bytes.len(), MAX_HEAD_LEN);
-    let mut parser = RequestParser::new(Limits::default().with_max_head_len(usize::MAX));
+    let mut parser = RequestParser::new(Limits::default().max_head_len(usize::MAX));
     let r = parsed(&mut parser, &bytes);
     assert_eq!(r.header("x-pad").map(<[u8]>::len), Some(pad));
     assert_eq!(r.head_len(), MAX_HEAD_LEN);
@@ -1125,7 +1126,7 @@ fn too_many_headers() {
         Ok(Status::Complete(_))
     ));
 
-    let strict = Limits::default().with_max_headers(5);
+    let strict = Limits::default().max_headers(5);
     assert_eq!(
         RequestParser::new(strict)
             .parse(&base_plus(&["X: 1"]))
@@ -1134,14 +1135,14 @@ fn too_many_headers() {
     );
 
     // A larger table lifts the cap when the limit allows it.
-    let roomy = Limits::default().with_max_headers(100);
+    let roomy = Limits::default().max_headers(100);
     let mut parser = RequestParser::<100>::with_capacity(roomy);
     assert!(matches!(parser.parse(&bytes), Ok(Status::Complete(_))));
 }
 
 fn trickle_sixteen_kib(extra: &[&str]) -> (Vec<u8>, usize) {
     let bytes = base_plus(extra);
-    let limits = Limits::default().with_max_head_len(bytes.len());
+    let limits = Limits::default().max_head_len(bytes.len());
     let mut parser = RequestParser::new(limits);
     for end in 0..bytes.len() {
         assert!(
@@ -1186,13 +1187,13 @@ fn trickled_response_is_scanned_linearly() {
             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
         ],
     );
-    let mut parser = ResponseParser::new(Limits::default().with_max_head_len(bytes.len()));
+    let mut parser = ResponseParser::new(Limits::default().max_head_len(bytes.len()));
     for end in 0..bytes.len() {
         assert!(parser.parse(&bytes[..end], &request).unwrap().is_partial());
     }
     assert!(matches!(
         parser.parse(&bytes, &request),
-        Ok(Status::Complete(Response::Accepted(_)))
+        Ok(Status::Complete(HandshakeResponse::Accepted(_)))
     ));
     assert!(parser.bytes_scanned() <= 2 * bytes.len());
 }
@@ -1355,7 +1356,7 @@ fn too_small_buffers_are_left_untouched() {
     let mut out = vec![0x55u8; need - 1];
     assert_eq!(
         response.encode(&mut out).unwrap_err(),
-        BuildError::BufferTooSmall(rfc6455::InsufficientSize { required: need })
+        BuildError::InsufficientSize(rfc6455::InsufficientSize { required: need })
     );
     assert!(out.iter().all(|&b| b == 0x55));
 
@@ -1363,7 +1364,7 @@ fn too_small_buffers_are_left_untouched() {
     let mut out = vec![0x55u8; request.encoded_len() - 1];
     assert!(matches!(
         request.encode(&mut out),
-        Err(BuildError::BufferTooSmall(_))
+        Err(BuildError::InsufficientSize(_))
     ));
     assert!(out.iter().all(|&b| b == 0x55));
 
@@ -1371,7 +1372,7 @@ fn too_small_buffers_are_left_untouched() {
     let mut out = vec![0x55u8; rejection.encoded_len() - 1];
     assert!(matches!(
         rejection.encode(&mut out),
-        Err(BuildError::BufferTooSmall(_))
+        Err(BuildError::InsufficientSize(_))
     ));
     assert!(out.iter().all(|&b| b == 0x55));
 }
@@ -1560,6 +1561,77 @@ fn origin_policy_same_origin_and_allow_list() {
     }
 }
 
+/// RFC 6454 §5: two origins are the same only with the same scheme, host and port, and
+/// §4 gives a URI without a port its scheme's default. Host carries no scheme, so a
+/// Host without a port stands for the Origin's default port; a Host with one must name
+/// exactly the port the Origin's scheme implies.
+#[test]
+fn rfc_6454_same_origin_is_the_port_the_origins_scheme_implies() {
+    let same = OriginPolicy::new().same_origin(true);
+    let cases = [
+        // The default port of the Origin's scheme, not of any scheme.
+        ("http://chat.example.com", "chat.example.com:443", false),
+        ("https://chat.example.com", "chat.example.com:80", false),
+        ("http://chat.example.com", "chat.example.com:80", true),
+        ("https://chat.example.com", "chat.example.com:443", true),
+        ("http://chat.example.com:443", "chat.example.com:443", true),
+        ("https://chat.example.com:80", "chat.example.com:80", true),
+        ("https://chat.example.com:443", "chat.example.com", true),
+        (
+            "https://chat.example.com:0443",
+            "chat.example.com:443",
+            false,
+        ),
+        // Scheme and host compare ASCII case-insensitively (RFC 3986 §3.1, §3.2.2).
+        ("HTTP://Chat.Example.COM", "chat.example.com:80", true),
+        ("HTTP://chat.example.com", "chat.example.com:443", false),
+        // A trailing dot names another host as far as origins go (§4 compares hosts
+        // as strings).
+        ("https://chat.example.com", "chat.example.com.", false),
+        ("https://chat.example.com.", "chat.example.com", false),
+        ("https://chat.example.com.", "chat.example.com.", true),
+        // IPv6 literals keep their colons; the port follows the bracket.
+        ("http://[::1]", "[::1]:80", true),
+        ("http://[::1]", "[::1]:443", false),
+        ("https://[::1]:8443", "[::1]:8443", true),
+        ("https://[::1]", "[::1]", true),
+        // Only http and https have a default port, and only they are pages' origins.
+        ("ws://chat.example.com", "chat.example.com", false),
+        ("wss://chat.example.com", "chat.example.com", false),
+        (
+            "chrome-extension://chat.example.com",
+            "chat.example.com",
+            false,
+        ),
+        ("file://chat.example.com", "chat.example.com", false),
+        // A serialized origin is scheme, host and port: nothing else (§6.2).
+        ("null", "chat.example.com", false),
+        ("https://chat.example.com/", "chat.example.com", false),
+        ("https://chat.example.com/chat", "chat.example.com", false),
+        ("https://chat.example.com?x", "chat.example.com", false),
+        ("https://user@chat.example.com", "chat.example.com", false),
+        (
+            "https://chat.example.com:443@evil.example",
+            "chat.example.com",
+            false,
+        ),
+        ("https://", "chat.example.com", false),
+        ("https://:443", ":443", false),
+        ("https:chat.example.com", "chat.example.com", false),
+    ];
+    for (origin, host, allowed) in cases {
+        assert_eq!(
+            same.allows(Some(origin), host),
+            allowed,
+            "{origin} at {host}"
+        );
+        let bytes = origin_request(Some(origin), host);
+        let mut parser = RequestParser::new(Limits::default());
+        let request = parsed(&mut parser, &bytes);
+        assert_eq!(same.check(&request).is_ok(), allowed, "{origin} at {host}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Client building
 
@@ -1684,8 +1756,8 @@ const ACCEPT_LINE: &str = "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 fn client_result(request: &ClientRequest<'_>, bytes: &[u8]) -> Result<Option<u16>, ResponseError> {
     let mut parser = ResponseParser::new(Limits::default());
     match parser.parse(bytes, request)? {
-        Status::Complete(Response::Accepted(_)) => Ok(None),
-        Status::Complete(Response::Rejected(r)) => Ok(Some(r.status())),
+        Status::Complete(HandshakeResponse::Accepted(_)) => Ok(None),
+        Status::Complete(HandshakeResponse::Rejected(r)) => Ok(Some(r.status())),
         Status::Partial => panic!("partial"),
     }
 }
@@ -2006,7 +2078,8 @@ fn rfc_4_1_offered_subprotocol_and_extension_are_in_use() {
         ],
     );
     let mut parser = ResponseParser::new(Limits::default());
-    let Status::Complete(Response::Accepted(a)) = parser.parse(&bytes, &request).unwrap() else {
+    let Status::Complete(HandshakeResponse::Accepted(a)) = parser.parse(&bytes, &request).unwrap()
+    else {
         panic!()
     };
     assert_eq!(a.protocol(), Some("superchat"));
@@ -2071,7 +2144,8 @@ fn rfc_4_1_step_1_non_101_is_a_rejection_not_an_error() {
         let head_len = bytes.len();
         bytes.extend_from_slice(b"body");
         let mut parser = ResponseParser::new(Limits::default());
-        let Status::Complete(Response::Rejected(r)) = parser.parse(&bytes, &request).unwrap()
+        let Status::Complete(HandshakeResponse::Rejected(r)) =
+            parser.parse(&bytes, &request).unwrap()
         else {
             panic!("{line}")
         };
@@ -2080,7 +2154,7 @@ fn rfc_4_1_step_1_non_101_is_a_rejection_not_an_error() {
         assert_eq!(r.header(name), Some(value.as_bytes()));
         assert_eq!(r.head_len(), head_len);
         assert_eq!(&bytes[r.head_len()..], b"body");
-        assert_eq!(Response::Rejected(r).headers().len(), 2);
+        assert_eq!(HandshakeResponse::Rejected(r).headers().len(), 2);
     }
 }
 
@@ -2099,7 +2173,7 @@ fn response_split_across_reads_with_frames_behind_it() {
         let Status::Complete(response) = parser.parse(&bytes, &request).unwrap() else {
             panic!("split at {split}")
         };
-        assert!(matches!(response, Response::Accepted(_)));
+        assert!(matches!(response, HandshakeResponse::Accepted(_)));
         assert_eq!(&bytes[response.head_len()..], frames, "split at {split}");
     }
 }

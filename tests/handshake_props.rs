@@ -5,7 +5,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use rfc6455::handshake::{
-    AcceptResponse, ClientRequest, Limits, RequestParser, Response, ResponseParser,
+    AcceptResponse, ClientRequest, HandshakeResponse, Limits, RequestParser, ResponseParser,
 };
 use rfc6455::Status;
 
@@ -139,7 +139,7 @@ proptest! {
         let m = answer.encode(&mut reply).unwrap();
         reply[m..].copy_from_slice(b"\x8a\x00!");
         let mut client = ResponseParser::new(Limits::default());
-        let Status::Complete(Response::Accepted(done)) = client.parse(&reply, &request).unwrap()
+        let Status::Complete(HandshakeResponse::Accepted(done)) = client.parse(&reply, &request).unwrap()
         else {
             panic!("not accepted")
         };

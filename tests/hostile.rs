@@ -11,8 +11,8 @@ use rfc6455::connection::{CloseState, Config, Connection, Event, ProtocolError, 
 use rfc6455::connection::{Message, MessageReader};
 use rfc6455::frame::{apply_mask, CloseCode, FrameError, FrameHeader, Opcode};
 use rfc6455::handshake::{
-    ClientRequest, HeadError, Limits, RequestError, RequestParser, Response, ResponseError,
-    ResponseParser,
+    ClientRequest, HandshakeResponse, HeadError, Limits, RequestError, RequestParser,
+    ResponseError, ResponseParser,
 };
 use rfc6455::{MaskKeySource, Status};
 use support::*;
@@ -1346,8 +1346,8 @@ fn response_result(head: &[u8]) -> Result<Status<()>, ResponseError> {
         .protocols(&["chat"]);
     let mut parser = ResponseParser::new(Limits::default());
     parser.parse(head, &request).map(|s| match s {
-        Status::Complete(Response::Accepted(_)) => Status::Complete(()),
-        Status::Complete(Response::Rejected(r)) => panic!("rejected with {}", r.status()),
+        Status::Complete(HandshakeResponse::Accepted(_)) => Status::Complete(()),
+        Status::Complete(HandshakeResponse::Rejected(r)) => panic!("rejected with {}", r.status()),
         Status::Partial => Status::Partial,
     })
 }

@@ -17,8 +17,8 @@ use rfc6455::extensions::deflate::{
 };
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{
-    AcceptResponse, ClientRequest, Limits, Request, RequestError, RequestParser, Response,
-    ResponseParser,
+    AcceptResponse, ClientRequest, HandshakeRequest, HandshakeResponse, Limits, RequestError,
+    RequestParser, ResponseParser,
 };
 use rfc6455::{MaskKeySource, OsRandom, Status};
 
@@ -282,7 +282,7 @@ pub fn accept_with(
     mut stream: TcpStream,
     buf: &[u8],
     config: Config,
-    check: impl FnOnce(&Request<'_>) -> Result<(), RequestError>,
+    check: impl FnOnce(&HandshakeRequest<'_>) -> Result<(), RequestError>,
 ) -> io::Result<(WebSocket<NoMasking>, Accepted)> {
     let mut parser = RequestParser::new(Limits::default());
     let mut out = vec![0u8; 1024];
@@ -397,7 +397,7 @@ pub fn connect(url: &str, config: Config) -> io::Result<WebSocket<OsRandom>> {
         len += n;
         match parser.parse(&buf[..len], &request) {
             Ok(Status::Partial) => continue,
-            Ok(Status::Complete(Response::Accepted(accepted))) => {
+            Ok(Status::Complete(HandshakeResponse::Accepted(accepted))) => {
                 let leftover = buf[accepted.head_len()..len].to_vec();
                 stream.set_read_timeout(None)?;
                 #[cfg(feature = "deflate")]
@@ -412,7 +412,7 @@ pub fn connect(url: &str, config: Config) -> io::Result<WebSocket<OsRandom>> {
                 let ws = ws.with_deflate(deflate, Role::Client);
                 return Ok(ws);
             }
-            Ok(Status::Complete(Response::Rejected(rejected))) => {
+            Ok(Status::Complete(HandshakeResponse::Rejected(rejected))) => {
                 return Err(io::Error::new(
                     io::ErrorKind::ConnectionRefused,
                     format!(

@@ -3,8 +3,8 @@
 //! be compared.
 
 use rfc6455::handshake::{
-    AcceptResponse, ClientRequest, Headers, Limits, Request, RequestError, RequestParser, Response,
-    ResponseError, ResponseParser, WebSocketKey,
+    AcceptResponse, ClientRequest, HandshakeRequest, HandshakeResponse, Headers, Limits,
+    RequestError, RequestParser, ResponseError, ResponseParser, WebSocketKey,
 };
 use rfc6455::Status;
 
@@ -27,7 +27,7 @@ pub struct OwnedRequest {
 }
 
 impl OwnedRequest {
-    fn new(r: &Request<'_>) -> Self {
+    fn new(r: &HandshakeRequest<'_>) -> Self {
         OwnedRequest {
             target: r.target().into(),
             path: r.path().into(),
@@ -126,7 +126,7 @@ fn accepted_request(data: &[u8], r: &OwnedRequest) {
 
 /// The server's 101 for an accepted request must satisfy a client that sent it: build
 /// it with the first offered subprotocol and extension, and read it back.
-fn answer_round_trip(request: &Request<'_>) {
+fn answer_round_trip(request: &HandshakeRequest<'_>) {
     let Some(nonce) = decode_key(request.key()) else {
         // A key with non-zero trailing bits is accepted (§4.2.1 only asks for 16
         // bytes) but no client nonce encodes to it.
@@ -147,7 +147,7 @@ fn answer_round_trip(request: &Request<'_>) {
         .extensions(&extension);
     let mut parser = ResponseParser::new(Limits::default());
     match parser.parse(&out[..n], &client) {
-        Ok(Status::Complete(Response::Accepted(a))) => {
+        Ok(Status::Complete(HandshakeResponse::Accepted(a))) => {
             assert_eq!(a.protocol(), protocol.first().copied());
             assert_eq!(a.head_len(), n);
         }
@@ -193,15 +193,15 @@ pub enum OwnedResponse {
     },
 }
 
-fn own_response(r: &Response<'_>) -> OwnedResponse {
+fn own_response(r: &HandshakeResponse<'_>) -> OwnedResponse {
     match r {
-        Response::Accepted(a) => OwnedResponse::Accepted {
+        HandshakeResponse::Accepted(a) => OwnedResponse::Accepted {
             protocol: a.protocol().map(Into::into),
             extensions: a.extensions().map(|e| e.name().into()).collect(),
             headers: fields(a.headers()),
             head_len: a.head_len(),
         },
-        Response::Rejected(r) => OwnedResponse::Rejected {
+        HandshakeResponse::Rejected(r) => OwnedResponse::Rejected {
             status: r.status(),
             reason: r.reason().to_vec(),
             headers: fields(r.headers()),

@@ -65,6 +65,7 @@ impl fmt::Display for AcceptKey {
 /// let accept = accept_key(b"dGhlIHNhbXBsZSBub25jZQ==");
 /// assert_eq!(accept.as_bytes(), b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 /// ```
+#[must_use]
 pub fn accept_key(key: &[u8]) -> AcceptKey {
     let mut sha = sha1_smol::Sha1::new();
     sha.update(key);
@@ -93,6 +94,7 @@ pub struct WebSocketKey([u8; 24]);
 
 impl WebSocketKey {
     /// Encodes a 16-byte nonce.
+    #[must_use]
     pub fn from_nonce(nonce: &[u8; 16]) -> Self {
         let mut out = [0u8; 24];
         let written = STANDARD.encode_slice(nonce, &mut out);
@@ -108,6 +110,7 @@ impl WebSocketKey {
     /// ```
     #[cfg(feature = "std")]
     #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+    #[must_use]
     pub fn random() -> Self {
         Self::from_nonce(&random_nonce())
     }
@@ -118,6 +121,7 @@ impl WebSocketKey {
     }
 
     /// The `Sec-WebSocket-Accept` value a server must answer with.
+    #[must_use]
     pub fn accept(&self) -> AcceptKey {
         accept_key(&self.0)
     }
@@ -144,6 +148,7 @@ impl fmt::Display for WebSocketKey {
 /// ```
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+#[must_use]
 pub fn random_nonce() -> [u8; 16] {
     let mut nonce = [0u8; 16];
     crate::OsRandom::new().fill(&mut nonce);

@@ -5,7 +5,7 @@ use super::accept::{AcceptKey, WebSocketKey};
 use super::error::BuildError;
 use super::extension::single_extension;
 use super::head::{ascii_str, is_authority, is_token, is_value_byte, Headers};
-use super::request::Request;
+use super::request::HandshakeRequest;
 use crate::InsufficientSize;
 
 /// Receives the pieces of a head. Counting and writing run the same emitter, so the
@@ -20,7 +20,7 @@ impl Sink for Count {
     fn put(&mut self, bytes: &[u8]) {
         // The caller's slices can repeat one long string until the sum passes
         // `usize::MAX` on a 32-bit target; a saturated count is a buffer no caller has,
-        // so the overflow becomes `BufferTooSmall` instead of a panic or a short count.
+        // so the overflow becomes `InsufficientSize` instead of a panic or a short count.
         self.0 = self.0.saturating_add(bytes.len());
     }
 }
@@ -154,6 +154,7 @@ fn is_resource(s: &str) -> bool {
 /// # Ok::<(), rfc6455::handshake::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[must_use = "a builder writes nothing until `encode`"]
 pub struct ClientRequest<'a> {
     host: &'a str,
     resource: &'a str,
@@ -182,12 +183,14 @@ impl<'a> ClientRequest<'a> {
     }
 
     /// Sends `Origin` (§4.1 item 8), as a browser would.
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn origin(mut self, origin: &'a str) -> Self {
         self.origin = Some(origin);
         self
     }
 
     /// Offers subprotocols, most preferred first (§4.1 item 10).
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn protocols(mut self, protocols: &'a [&'a str]) -> Self {
         self.protocols = protocols;
         self
@@ -195,6 +198,7 @@ impl<'a> ClientRequest<'a> {
 
     /// Offers extensions, one §9.1 `extension` per string, most preferred first:
     /// `"permessage-deflate; client_max_window_bits"`.
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn extensions(mut self, extensions: &'a [&'a str]) -> Self {
         self.extensions = extensions;
         self
@@ -202,6 +206,7 @@ impl<'a> ClientRequest<'a> {
 
     /// Adds header fields such as `Authorization` or `Cookie` (§4.1 item 12). The ones
     /// the builder writes itself are refused with [`BuildError::ReservedHeader`].
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
         self.headers = headers;
         self
@@ -290,7 +295,7 @@ impl Emit for ClientRequest<'_> {
 }
 
 /// The server's `101 Switching Protocols` (RFC 6455 §4.2.2 step 5) for a parsed
-/// [`Request`], ready to write into a buffer.
+/// [`HandshakeRequest`], ready to write into a buffer.
 ///
 /// The chosen subprotocol must be one the client offered and each accepted extension
 /// one it offered by name; [`encode`](Self::encode) refuses anything else, since the
@@ -324,6 +329,7 @@ impl Emit for ClientRequest<'_> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[must_use = "a builder writes nothing until `encode`"]
 pub struct AcceptResponse<'a> {
     accept: AcceptKey,
     offered: Headers<'a>,
@@ -335,7 +341,7 @@ pub struct AcceptResponse<'a> {
 impl<'a> AcceptResponse<'a> {
     /// An acceptance of `request` with no subprotocol, no extensions and no extra
     /// headers.
-    pub fn new(request: &Request<'a>) -> Self {
+    pub fn new(request: &HandshakeRequest<'a>) -> Self {
         AcceptResponse {
             accept: request.accept_key(),
             offered: request.headers(),
@@ -345,7 +351,8 @@ impl<'a> AcceptResponse<'a> {
         }
     }
 
-    /// Selects a subprotocol, which must be one of [`Request::protocols`].
+    /// Selects a subprotocol, which must be one of [`HandshakeRequest::protocols`].
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn protocol(mut self, protocol: &'a str) -> Self {
         self.protocol = Some(protocol);
         self
@@ -353,6 +360,7 @@ impl<'a> AcceptResponse<'a> {
 
     /// Accepts extensions, one §9.1 `extension` per string with the parameters the
     /// server answers with, listed in the order they apply (§9.1).
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn extensions(mut self, extensions: &'a [&'a str]) -> Self {
         self.extensions = extensions;
         self
@@ -360,6 +368,7 @@ impl<'a> AcceptResponse<'a> {
 
     /// Adds header fields such as `Set-Cookie`. The ones the builder writes itself are
     /// refused with [`BuildError::ReservedHeader`].
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
         self.headers = headers;
         self
@@ -460,6 +469,7 @@ impl Emit for AcceptResponse<'_> {
 /// # Ok::<(), rfc6455::handshake::BuildError>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[must_use = "a builder writes nothing until `encode`"]
 pub struct Rejection<'a> {
     status: u16,
     reason: &'a str,
@@ -484,12 +494,14 @@ impl<'a> Rejection<'a> {
     }
 
     /// Adds header fields such as `WWW-Authenticate`, `Location` or `Connection: close`.
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub const fn headers(mut self, headers: &'a [(&'a str, &'a str)]) -> Self {
         self.headers = headers;
         self
     }
 
     /// Sets the body; `Content-Length` follows it.
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
     pub const fn body(mut self, body: &'a [u8]) -> Self {
         self.body = body;
         self

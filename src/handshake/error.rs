@@ -114,8 +114,8 @@ pub enum RequestError {
     /// port than `Host` (RFC 7230 §5.4: the target's authority is the one requested).
     /// Hosts compare ASCII case-insensitively and an absent port is the scheme's
     /// default, so `GET http://a.example:80/ HTTP/1.1` with `Host: A.example` passes;
-    /// refusing the rest keeps [`Request::host`](super::Request::host) the authority
-    /// actually requested.
+    /// refusing the rest keeps [`HandshakeRequest::host`](super::HandshakeRequest::host)
+    /// the authority actually requested.
     #[error("Host header disagrees with the request-target's authority")]
     HostMismatch,
     /// §4.2.1 item 3: no `Upgrade` field with the token `websocket`.
@@ -214,7 +214,7 @@ impl RequestError {
 /// numbered steps after "The client MUST validate the server's response").
 ///
 /// A well-formed response with a status other than 101 is not an error: it comes back
-/// as [`Response::Rejected`](super::Response::Rejected).
+/// as [`HandshakeResponse::Rejected`](super::HandshakeResponse::Rejected).
 ///
 /// ```
 /// use rfc6455::handshake::{ClientRequest, Limits, ResponseError, ResponseParser};
@@ -293,14 +293,14 @@ pub enum ResponseError {
 /// assert_eq!(err, BuildError::InvalidHeaderValue);
 ///
 /// let err = ClientRequest::new("example.com", "/", [0; 16]).encode(&mut out[..10]).unwrap_err();
-/// assert!(matches!(err, BuildError::BufferTooSmall(s) if s.required > 10));
+/// assert!(matches!(err, BuildError::InsufficientSize(s) if s.required > 10));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// The output buffer is too small; nothing was written.
     #[error(transparent)]
-    BufferTooSmall(#[from] InsufficientSize),
+    InsufficientSize(#[from] InsufficientSize),
     /// The host is empty or not an authority (`host[:port]`).
     #[error("host is not an authority")]
     InvalidHost,

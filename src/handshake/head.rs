@@ -1,10 +1,11 @@
-//! The incremental HTTP/1.1 head scanner both sides share, the character classes of
+//! The incremental HTTP/1.1 head parser both sides share, the character classes of
 //! RFC 7230, and the borrowed [`Headers`] view.
 
 use core::ops::Range;
 
 use super::error::HeadError;
 use super::Limits;
+use crate::Status;
 
 const fn tchar_table() -> [bool; 256] {
     let mut t = [false; 256];
@@ -92,6 +93,53 @@ pub(crate) fn is_authority(s: &[u8]) -> bool {
         })
 }
 
+/// The default port of `http` and `https` (RFC 7230 §2.7.1, §2.7.2), the only schemes
+/// whose URIs name an HTTP origin server; `None` for any other. Schemes compare ASCII
+/// case-insensitively (RFC 3986 §3.1).
+pub(crate) fn default_port(scheme: &[u8]) -> Option<&'static [u8]> {
+    if scheme.eq_ignore_ascii_case(b"http") {
+        Some(b"80")
+    } else if scheme.eq_ignore_ascii_case(b"https") {
+        Some(b"443")
+    } else {
+        None
+    }
+}
+
+/// Whether two authorities name the same host and port, a URI's and `Host`'s: hosts
+/// compare ASCII case-insensitively (RFC 3986 §6.2.2.1) and an absent or empty port is
+/// `default_port`, the URI scheme's (§6.2.3), so `http://a.example:80/` agrees with
+/// `Host: A.example`. Nothing else is normalized: `080` is not `80`, `a.example.` is
+/// not `a.example`.
+pub(crate) fn same_authority(uri: &[u8], host: &[u8], default_port: &[u8]) -> bool {
+    let (uri_host, uri_port) = split_port(uri);
+    let (host_host, host_port) = split_port(host);
+    uri_host.eq_ignore_ascii_case(host_host)
+        && port_or(uri_port, default_port) == port_or(host_port, default_port)
+}
+
+fn port_or<'a>(port: &'a [u8], default: &'a [u8]) -> &'a [u8] {
+    if port.is_empty() {
+        default
+    } else {
+        port
+    }
+}
+
+/// `host[:port]` split at the port's colon. An IPv6 literal keeps its colons: a port
+/// follows only its closing bracket (RFC 3986 §3.2.2).
+fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
+    match authority.iter().rposition(|&b| b == b':') {
+        Some(colon)
+            if authority[colon + 1..].iter().all(u8::is_ascii_digit)
+                && (authority[..colon].ends_with(b"]") || !authority[..colon].contains(&b':')) =>
+        {
+            (&authority[..colon], &authority[colon + 1..])
+        }
+        _ => (authority, &[]),
+    }
+}
+
 /// Parses `HTTP/d.d` into (major, minor).
 pub(crate) fn http_version(s: &[u8]) -> Option<(u8, u8)> {
     match *s {
@@ -107,7 +155,7 @@ pub(crate) fn http_version(s: &[u8]) -> Option<(u8, u8)> {
 /// Where one header field sits in the head. Offsets are `u16`, which is why
 /// [`Limits::max_head_len`] is capped at 64 KiB.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Span {
+struct Span {
     name_start: u16,
     name_end: u16,
     value_start: u16,
@@ -123,50 +171,67 @@ impl Span {
     };
 }
 
-/// What one call to [`HeadScanner::advance`] found.
-pub(crate) enum Step {
-    /// The first line, without its CRLF; the caller parses it, then calls again.
-    StartLine(Range<usize>),
-    /// The blank line has not arrived yet.
-    Partial,
-    /// The head is complete and this many bytes long.
-    Complete(usize),
+/// The first line of a head, the one part in which a request and a response differ:
+/// the request line (RFC 7230 §3.1.1) or the status line (§3.1.2).
+pub(crate) trait StartLine: Sized {
+    /// How the side fails; a head that breaks HTTP/1.1 or the [`Limits`] is one case.
+    type Error: From<HeadError> + Copy + core::fmt::Debug;
+
+    /// Reads the start line, which is `buf[line]` without its CRLF. Positions the result
+    /// keeps are offsets into `buf`, which later calls hand in again, grown.
+    fn parse(buf: &[u8], line: Range<usize>) -> Result<Self, Self::Error>;
 }
 
-/// Finds the lines of a head in a buffer that grows between calls, and records where
-/// each header field's name and value are.
+/// A complete head, borrowed from the buffer it was read from.
+pub(crate) struct Head<'b, L> {
+    pub(crate) start_line: &'b L,
+    /// The head's bytes, blank line included.
+    pub(crate) bytes: &'b [u8],
+    pub(crate) headers: Headers<'b>,
+}
+
+/// The start line once read, and the length of the head once its blank line is: a
+/// complete head without a start line cannot be represented.
+#[derive(Debug, Clone)]
+struct Progress<L> {
+    start_line: L,
+    head_len: Option<usize>,
+}
+
+/// Reads a head from a buffer that grows between calls, whichever side sent it: finds
+/// its lines, hands the first to `L`, and records where each header field's name and
+/// value are.
 ///
-/// Positions are kept in a fixed array of `N` entries inside the scanner rather than in
+/// Positions are kept in a fixed array of `N` entries inside the parser rather than in
 /// a caller-supplied slice: the handshake then works without `alloc` and without the
 /// caller sizing anything, and the parsed [`Headers`] borrow the array for free. 64
 /// entries cost 512 bytes.
 ///
 /// Each byte is looked at twice at most: once by the search for LF, which resumes at
 /// `pos`, and once when its completed line is validated. The start line is counted as
-/// validated too, since its parser reads it once.
+/// validated too, since `L` reads it once.
 #[derive(Debug, Clone)]
-pub(crate) struct HeadScanner<const N: usize> {
+pub(crate) struct HeadParser<L: StartLine, const N: usize> {
     limits: Limits,
     pos: usize,
     line_start: usize,
-    seen_start_line: bool,
+    /// `None` until the start line has been read.
+    progress: Option<Progress<L>>,
     count: usize,
     spans: [Span; N],
-    head_len: Option<usize>,
-    failed: Option<HeadError>,
+    failed: Option<L::Error>,
     scanned: usize,
 }
 
-impl<const N: usize> HeadScanner<N> {
+impl<L: StartLine, const N: usize> HeadParser<L, N> {
     pub(crate) const fn new(limits: Limits) -> Self {
-        HeadScanner {
+        HeadParser {
             limits,
             pos: 0,
             line_start: 0,
-            seen_start_line: false,
+            progress: None,
             count: 0,
             spans: [Span::EMPTY; N],
-            head_len: None,
             failed: None,
             scanned: 0,
         }
@@ -176,11 +241,15 @@ impl<const N: usize> HeadScanner<N> {
         self.limits
     }
 
-    pub(crate) fn scanned(&self) -> usize {
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.limits);
+    }
+
+    pub(crate) fn bytes_scanned(&self) -> usize {
         self.scanned
     }
 
-    pub(crate) fn max_headers(&self) -> usize {
+    fn max_headers(&self) -> usize {
         if self.limits.max_headers < N {
             self.limits.max_headers
         } else {
@@ -188,35 +257,69 @@ impl<const N: usize> HeadScanner<N> {
         }
     }
 
-    pub(crate) fn spans(&self) -> &[Span] {
-        &self.spans[..self.count]
+    fn is_complete(&self) -> bool {
+        matches!(
+            self.progress,
+            Some(Progress {
+                head_len: Some(_),
+                ..
+            })
+        )
     }
 
-    /// Whether `buf` is shorter than what was already scanned: the caller started over
-    /// with a new buffer, and the old state would index past its end.
-    pub(crate) fn is_behind(&self, buf: &[u8]) -> bool {
-        buf.len() < self.pos
-    }
-
-    pub(crate) fn advance(&mut self, buf: &[u8]) -> Result<Step, HeadError> {
+    /// Reads on from where the previous call stopped and hands a complete head to
+    /// `complete`, the side's own checks. An error of the head is kept and returned again
+    /// by later calls.
+    pub(crate) fn parse<'b, T>(
+        &'b mut self,
+        buf: &'b [u8],
+        complete: impl FnOnce(Head<'b, L>) -> Result<T, L::Error>,
+    ) -> Result<Status<T>, L::Error> {
+        // A buffer shorter than what was scanned is a new one: the caller started over,
+        // and the old positions would index past its end.
+        if buf.len() < self.pos {
+            self.reset();
+        }
         if let Some(err) = self.failed {
             return Err(err);
         }
-        if let Some(len) = self.head_len {
-            return Ok(Step::Complete(len));
+        if !self.is_complete() {
+            if let Err(err) = self.scan(buf) {
+                self.failed = Some(err);
+                return Err(err);
+            }
         }
+        match &self.progress {
+            Some(Progress {
+                start_line,
+                head_len: Some(len),
+            }) => {
+                let bytes = &buf[..*len];
+                complete(Head {
+                    start_line,
+                    bytes,
+                    headers: Headers::new(bytes, &self.spans[..self.count]),
+                })
+                .map(Status::Complete)
+            }
+            _ => Ok(Status::Partial),
+        }
+    }
+
+    /// Reads every line `buf` completes, up to the blank line ending the head.
+    fn scan(&mut self, buf: &[u8]) -> Result<(), L::Error> {
         let max = self.limits.effective_head_len();
         let end = buf.len().min(max);
-        // `pos <= end`: `pos` never passes `max`, and both parsers reset a scanner whose
-        // buffer is shorter than `pos` (`is_behind`) before calling this.
+        // `pos <= end`: `pos` never passes `max`, and `parse` resets a parser whose
+        // buffer is shorter than `pos` before calling this.
         loop {
             let Some(off) = find_lf(&buf[self.pos..end]) else {
                 self.scanned += end - self.pos;
                 self.pos = end;
                 if buf.len() >= max {
-                    return Err(self.fail(HeadError::TooLarge { limit: max }));
+                    return Err(HeadError::TooLarge { limit: max }.into());
                 }
-                return Ok(Step::Partial);
+                return Ok(());
             };
             let lf = self.pos + off;
             self.scanned += off + 1;
@@ -224,27 +327,24 @@ impl<const N: usize> HeadScanner<N> {
             let start = self.line_start;
             self.line_start = lf + 1;
             if lf == start || buf[lf - 1] != b'\r' {
-                return Err(self.fail(HeadError::BareLf));
+                return Err(HeadError::BareLf.into());
             }
             let line = start..lf - 1;
             self.scanned += line.len();
-            if !self.seen_start_line {
-                self.seen_start_line = true;
-                return Ok(Step::StartLine(line));
-            }
-            if line.is_empty() {
-                self.head_len = Some(lf + 1);
-                return Ok(Step::Complete(lf + 1));
-            }
-            if let Err(err) = self.header_line(buf, line) {
-                return Err(self.fail(err));
+            match &mut self.progress {
+                None => {
+                    self.progress = Some(Progress {
+                        start_line: L::parse(buf, line)?,
+                        head_len: None,
+                    });
+                }
+                Some(progress) if line.is_empty() => {
+                    progress.head_len = Some(lf + 1);
+                    return Ok(());
+                }
+                Some(_) => self.header_line(buf, line)?,
             }
         }
-    }
-
-    fn fail(&mut self, err: HeadError) -> HeadError {
-        self.failed = Some(err);
-        err
     }
 
     fn header_line(&mut self, buf: &[u8], line: Range<usize>) -> Result<(), HeadError> {
@@ -358,7 +458,7 @@ pub struct Headers<'b> {
 }
 
 impl<'b> Headers<'b> {
-    pub(crate) fn new(buf: &'b [u8], spans: &'b [Span]) -> Self {
+    fn new(buf: &'b [u8], spans: &'b [Span]) -> Self {
         Headers { buf, spans }
     }
 

@@ -4,13 +4,13 @@
 //! that borrow it, builders write into the caller's `&mut [u8]`. Nothing here does IO.
 //!
 //! - Server: [`RequestParser`] reads the client's request and checks §4.2.1, giving a
-//!   [`Request`] or a [`RequestError`] that knows its HTTP status and its
+//!   [`HandshakeRequest`] or a [`RequestError`] that knows its HTTP status and its
 //!   [`Rejection`]; [`OriginPolicy`] decides on the `Origin`; [`AcceptResponse`] writes
 //!   the `101`.
 //! - Client: [`ClientRequest`] writes the request from a 16-byte nonce the caller
 //!   supplies ([`random_nonce`] with `std`); [`ResponseParser`] reads the answer and
-//!   checks §4.1, giving [`Response::Accepted`], [`Response::Rejected`] for any other
-//!   status, or a [`ResponseError`].
+//!   checks §4.1, giving [`HandshakeResponse::Accepted`],
+//!   [`HandshakeResponse::Rejected`] for any other status, or a [`ResponseError`].
 //! - [`accept_key`] derives `Sec-WebSocket-Accept` (§1.3).
 //!
 //! Both parsers take a buffer that grows between calls and resume where they stopped,
@@ -24,7 +24,7 @@
 //!
 //! ```
 //! use rfc6455::handshake::{
-//!     AcceptResponse, ClientRequest, Limits, OriginPolicy, RequestParser, Response,
+//!     AcceptResponse, ClientRequest, HandshakeResponse, Limits, OriginPolicy, RequestParser,
 //!     ResponseParser,
 //! };
 //! use rfc6455::Status;
@@ -58,7 +58,8 @@
 //! // Client: validate the answer; what follows the head is frames.
 //! let mut parser = ResponseParser::new(Limits::default());
 //! let received = &to_client[..answered + 4];
-//! let Status::Complete(Response::Accepted(accepted)) = parser.parse(received, &request)? else {
+//! let Status::Complete(HandshakeResponse::Accepted(accepted)) = parser.parse(received, &request)?
+//! else {
 //!     unreachable!()
 //! };
 //! assert_eq!(accepted.protocol(), Some("chat"));
@@ -96,8 +97,8 @@ pub use error::{BuildError, HeadError, RequestError, ResponseError};
 pub use extension::{Extension, ExtensionParam, ExtensionParams, Extensions, ParamValue};
 pub use head::{GetAll, HeaderIter, Headers, ListItems};
 pub use origin::OriginPolicy;
-pub use request::{Cookies, Protocols, Request, RequestParser};
-pub use response::{Accepted, Rejected, Response, ResponseParser};
+pub use request::{Cookies, HandshakeRequest, Protocols, RequestParser};
+pub use response::{Accepted, HandshakeResponse, Rejected, ResponseParser};
 
 /// The default [`Limits::max_head_len`]: 8 KiB, what common HTTP servers allow.
 pub const DEFAULT_MAX_HEAD_LEN: usize = 8 * 1024;
@@ -112,14 +113,19 @@ pub const MAX_HEAD_LEN: usize = 64 * 1024;
 ///
 /// Exceeding one is a [`HeadError`]; a server answers it with 431 (RFC 6585 §5).
 ///
+/// Each setter sets its own field and nothing else, so the order of the calls does not
+/// matter, as with the connection's [`Config`](crate::connection::Config).
+///
 /// ```
 /// use rfc6455::handshake::Limits;
-/// let limits = Limits::default().with_max_head_len(4096).with_max_headers(32);
+/// let limits = Limits::default().max_head_len(4096).max_headers(32);
 /// assert_eq!((limits.max_head_len, limits.max_headers), (4096, 32));
+/// assert_eq!(limits, Limits::default().max_headers(32).max_head_len(4096));
 /// assert_eq!(Limits::default().max_head_len, 8192);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use = "limits do nothing until a parser is built with them"]
 pub struct Limits {
     /// The longest head accepted, blank line included. Values above [`MAX_HEAD_LEN`]
     /// act as [`MAX_HEAD_LEN`].
@@ -135,14 +141,16 @@ impl Limits {
         max_headers: DEFAULT_MAX_HEADERS,
     };
 
-    /// Sets [`max_head_len`](Self::max_head_len).
-    pub const fn with_max_head_len(mut self, bytes: usize) -> Self {
+    /// Sets [`Limits::max_head_len`].
+    #[must_use = "setters return the changed limits and leave the receiver as it was"]
+    pub const fn max_head_len(mut self, bytes: usize) -> Self {
         self.max_head_len = bytes;
         self
     }
 
-    /// Sets [`max_headers`](Self::max_headers).
-    pub const fn with_max_headers(mut self, count: usize) -> Self {
+    /// Sets [`Limits::max_headers`].
+    #[must_use = "setters return the changed limits and leave the receiver as it was"]
+    pub const fn max_headers(mut self, count: usize) -> Self {
         self.max_headers = count;
         self
     }

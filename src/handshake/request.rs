@@ -6,8 +6,8 @@ use super::accept::is_valid_key;
 use super::error::RequestError;
 use super::extension::{is_extension_list, Extensions};
 use super::head::{
-    ascii_str, http_version, is_authority, is_tchar, is_token, trim_ows, GetAll, HeadScanner,
-    Headers, ListItems, Step,
+    ascii_str, default_port, http_version, is_authority, is_tchar, is_token, same_authority,
+    trim_ows, GetAll, Head, HeadParser, Headers, ListItems, StartLine,
 };
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
@@ -63,9 +63,7 @@ struct Authority {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RequestParser<const N: usize = DEFAULT_MAX_HEADERS> {
-    head: HeadScanner<N>,
-    line: Option<RequestLine>,
-    failed: Option<RequestError>,
+    head: HeadParser<RequestLine, N>,
 }
 
 impl RequestParser {
@@ -80,14 +78,12 @@ impl<const N: usize> RequestParser<N> {
     ///
     /// ```
     /// use rfc6455::handshake::{Limits, RequestParser};
-    /// let parser = RequestParser::<128>::with_capacity(Limits::default().with_max_headers(100));
+    /// let parser = RequestParser::<128>::with_capacity(Limits::default().max_headers(100));
     /// # let _ = parser;
     /// ```
     pub const fn with_capacity(limits: Limits) -> Self {
         RequestParser {
-            head: HeadScanner::new(limits),
-            line: None,
-            failed: None,
+            head: HeadParser::new(limits),
         }
     }
 
@@ -98,7 +94,7 @@ impl<const N: usize> RequestParser<N> {
 
     /// Forgets everything parsed so far, for a new connection.
     pub fn reset(&mut self) {
-        *self = Self::with_capacity(self.limits());
+        self.head.reset();
     }
 
     /// How many bytes the parser has examined over all calls: at most twice the length
@@ -116,91 +112,77 @@ impl<const N: usize> RequestParser<N> {
     /// # Ok::<(), rfc6455::handshake::RequestError>(())
     /// ```
     pub fn bytes_scanned(&self) -> usize {
-        self.head.scanned()
+        self.head.bytes_scanned()
     }
 
     /// Parses the request head at the start of `buf`.
     ///
     /// `buf` must hold the bytes of the previous call followed by any new ones; a
     /// shorter buffer makes the parser start over. Bytes after the head (from
-    /// [`Request::head_len`] on) are not looked at: they belong to the frame layer.
+    /// [`HandshakeRequest::head_len`] on) are not looked at: they belong to the frame
+    /// layer.
     ///
     /// An error is final: later calls return it again. Answer it with
     /// [`RequestError::rejection`].
-    pub fn parse<'b>(&'b mut self, buf: &'b [u8]) -> Result<Status<Request<'b>>, RequestError> {
-        if self.head.is_behind(buf) {
-            self.reset();
-        }
-        if let Some(err) = self.failed {
-            return Err(err);
-        }
-        let head_len = loop {
-            match self.head.advance(buf)? {
-                Step::StartLine(range) => match request_line(buf, range) {
-                    Ok(line) => self.line = Some(line),
-                    Err(err) => {
-                        self.failed = Some(err);
-                        return Err(err);
-                    }
-                },
-                Step::Partial => return Ok(Status::Partial),
-                Step::Complete(len) => break len,
-            }
-        };
-        let Some(line) = &self.line else {
-            return Err(RequestError::MalformedRequestLine);
-        };
-        let head = &buf[..head_len];
-        Request::validate(head, line, Headers::new(head, self.head.spans())).map(Status::Complete)
+    pub fn parse<'b>(
+        &'b mut self,
+        buf: &'b [u8],
+    ) -> Result<Status<HandshakeRequest<'b>>, RequestError> {
+        self.head.parse(buf, HandshakeRequest::validate)
     }
 }
 
-fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestError> {
-    let line = &buf[range.clone()];
-    let mut parts = line.splitn(3, |&b| b == b' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(RequestError::MalformedRequestLine);
-    };
-    if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
-        return Err(RequestError::MalformedRequestLine);
-    }
-    let Some(version) = http_version(version) else {
-        return Err(RequestError::MalformedRequestLine);
-    };
-    if method != b"GET" {
-        return Err(RequestError::MethodNotGet);
-    }
-    if version.0 >= 2 {
-        return Err(RequestError::HttpVersionNotSupported);
-    }
-    if version < (1, 1) {
-        return Err(RequestError::HttpVersionTooOld);
-    }
-    let target_start = range.start + method.len() + 1;
-    let target_range = target_start..target_start + target.len();
-    if target.contains(&b'#') {
-        return Err(RequestError::InvalidTarget);
-    }
-    let (path_start, authority) = if target[0] == b'/' {
-        (0, None)
-    } else {
-        let (authority, default_port) =
-            absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
-        let authority = Authority {
-            range: target_start + authority.start..target_start + authority.end,
-            default_port,
+impl StartLine for RequestLine {
+    type Error = RequestError;
+
+    fn parse(buf: &[u8], range: Range<usize>) -> Result<Self, RequestError> {
+        let line = &buf[range.clone()];
+        let mut parts = line.splitn(3, |&b| b == b' ');
+        let (Some(method), Some(target), Some(version)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(RequestError::MalformedRequestLine);
         };
-        (authority.range.end - target_start, Some(authority))
-    };
-    let query_at = target.iter().position(|&b| b == b'?');
-    let path_end = query_at.unwrap_or(target.len());
-    Ok(RequestLine {
-        path: target_start + path_start..target_start + path_end,
-        query: query_at.map(|q| target_start + q + 1..target_range.end),
-        target: target_range,
-        authority,
-    })
+        if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
+            return Err(RequestError::MalformedRequestLine);
+        }
+        let Some(version) = http_version(version) else {
+            return Err(RequestError::MalformedRequestLine);
+        };
+        if method != b"GET" {
+            return Err(RequestError::MethodNotGet);
+        }
+        if version.0 >= 2 {
+            return Err(RequestError::HttpVersionNotSupported);
+        }
+        if version < (1, 1) {
+            return Err(RequestError::HttpVersionTooOld);
+        }
+        let target_start = range.start + method.len() + 1;
+        let target_range = target_start..target_start + target.len();
+        if target.contains(&b'#') {
+            return Err(RequestError::InvalidTarget);
+        }
+        let (path_start, authority) = if target[0] == b'/' {
+            (0, None)
+        } else {
+            let (authority, default_port) =
+                absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
+            let authority = Authority {
+                range: target_start + authority.start..target_start + authority.end,
+                default_port,
+            };
+            (authority.range.end - target_start, Some(authority))
+        };
+        let query_at = target.iter().position(|&b| b == b'?');
+        let path_end = query_at.unwrap_or(target.len());
+        Ok(RequestLine {
+            path: target_start + path_start..target_start + path_end,
+            query: query_at.map(|q| target_start + q + 1..target_range.end),
+            target: target_range,
+            authority,
+        })
+    }
 }
 
 /// Where the authority of an absolute `http`/`https` URI is (§4.1 item 3 allows them,
@@ -210,13 +192,7 @@ fn request_line(buf: &[u8], range: Range<usize>) -> Result<RequestLine, RequestE
 fn absolute_authority(target: &[u8]) -> Option<(Range<usize>, &'static [u8])> {
     let scheme_len = target.iter().position(|&b| b == b':')?;
     let scheme = &target[..scheme_len];
-    let default_port: &'static [u8] = if scheme.eq_ignore_ascii_case(b"http") {
-        b"80"
-    } else if scheme.eq_ignore_ascii_case(b"https") {
-        b"443"
-    } else {
-        return None;
-    };
+    let default_port = default_port(scheme)?;
     let rest = target[scheme_len..].strip_prefix(b"://")?;
     let authority_len = rest
         .iter()
@@ -228,39 +204,6 @@ fn absolute_authority(target: &[u8]) -> Option<(Range<usize>, &'static [u8])> {
         authority_start..authority_start + authority_len,
         default_port,
     ))
-}
-
-/// Whether the authority of an absolute-form target and the `Host` value name the same
-/// host and port: hosts compare ASCII case-insensitively (RFC 3986 §6.2.2.1) and an
-/// absent or empty port is the scheme's default (§6.2.3), so `http://a.example:80/`
-/// agrees with `Host: A.example`. Nothing else is normalized: `080` is not `80`.
-fn same_authority(target: &[u8], host: &[u8], default_port: &[u8]) -> bool {
-    let (target_host, target_port) = split_port(target);
-    let (host_host, host_port) = split_port(host);
-    target_host.eq_ignore_ascii_case(host_host)
-        && port_or(target_port, default_port) == port_or(host_port, default_port)
-}
-
-fn port_or<'a>(port: &'a [u8], default: &'a [u8]) -> &'a [u8] {
-    if port.is_empty() {
-        default
-    } else {
-        port
-    }
-}
-
-/// `host[:port]` split at the port's colon. An IPv6 literal keeps its colons: a port
-/// follows only its closing bracket (RFC 3986 §3.2.2).
-fn split_port(authority: &[u8]) -> (&[u8], &[u8]) {
-    match authority.iter().rposition(|&b| b == b':') {
-        Some(colon)
-            if authority[colon + 1..].iter().all(u8::is_ascii_digit)
-                && (authority[..colon].ends_with(b"]") || !authority[..colon].contains(&b':')) =>
-        {
-            (&authority[..colon], &authority[colon + 1..])
-        }
-        _ => (authority, &[]),
-    }
 }
 
 /// Which of the handshake's headers a field name is, compared case-insensitively.
@@ -319,7 +262,7 @@ fn classify(name: &[u8]) -> Known {
 /// # Ok::<(), rfc6455::handshake::RequestError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Request<'b> {
+pub struct HandshakeRequest<'b> {
     head: &'b [u8],
     headers: Headers<'b>,
     target: &'b str,
@@ -330,11 +273,13 @@ pub struct Request<'b> {
     origin: Option<&'b str>,
 }
 
-impl<'b> Request<'b> {
+impl<'b> HandshakeRequest<'b> {
     fn validate(
-        head: &'b [u8],
-        line: &RequestLine,
-        headers: Headers<'b>,
+        Head {
+            start_line: line,
+            bytes: head,
+            headers,
+        }: Head<'b, RequestLine>,
     ) -> Result<Self, RequestError> {
         let text = |r: &Range<usize>| core::str::from_utf8(&head[r.clone()]).unwrap_or_default();
         let mut host = None;
@@ -408,7 +353,7 @@ impl<'b> Request<'b> {
         if body {
             return Err(RequestError::UnexpectedBody);
         }
-        Ok(Request {
+        Ok(HandshakeRequest {
             head,
             headers,
             target: text(&line.target),
@@ -543,7 +488,7 @@ fn is_token_list(value: &[u8]) -> bool {
     any
 }
 
-/// Iterator over offered subprotocols; see [`Request::protocols`].
+/// Iterator over offered subprotocols; see [`HandshakeRequest::protocols`].
 #[derive(Debug, Clone)]
 pub struct Protocols<'b> {
     items: ListItems<'b, 'static>,
@@ -559,7 +504,7 @@ impl<'b> Iterator for Protocols<'b> {
     }
 }
 
-/// Iterator over `(name, value)` cookie pairs; see [`Request::cookies`].
+/// Iterator over `(name, value)` cookie pairs; see [`HandshakeRequest::cookies`].
 #[derive(Debug, Clone)]
 pub struct Cookies<'b> {
     values: GetAll<'b, 'static>,

@@ -5,10 +5,13 @@ use core::ops::Range;
 use super::build::ClientRequest;
 use super::error::ResponseError;
 use super::extension::{is_extension_list, single_extension, Extensions};
-use super::head::{http_version, is_token, is_value_byte, HeadScanner, Headers, Step};
+use super::head::{http_version, is_token, is_value_byte, Head, HeadParser, Headers, StartLine};
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
 
+/// Where the parts of the status line are: `HTTP-version SP 3DIGIT SP reason-phrase`
+/// (RFC 7230 §3.1.2). A missing `SP reason-phrase` is tolerated because servers in the
+/// wild send `HTTP/1.1 101` bare.
 #[derive(Debug, Clone)]
 struct StatusLine {
     version: (u8, u8),
@@ -20,12 +23,12 @@ struct StatusLine {
 /// calls, with the same limits and resumption as [`RequestParser`](super::RequestParser).
 ///
 /// A `101` is checked against §4.1 and the request that was sent and comes back as
-/// [`Response::Accepted`]. Any other status is HTTP carrying on as usual (§4.1 step 1)
-/// and comes back as [`Response::Rejected`], with its headers and where its body
-/// starts, so a client can follow a redirect or authenticate.
+/// [`HandshakeResponse::Accepted`]. Any other status is HTTP carrying on as usual (§4.1
+/// step 1) and comes back as [`HandshakeResponse::Rejected`], with its headers and where
+/// its body starts, so a client can follow a redirect or authenticate.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// use rfc6455::Status;
 ///
 /// let request = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce");
@@ -34,7 +37,8 @@ struct StatusLine {
 ///     Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\x81\x02hi";
 /// let mut parser = ResponseParser::new(Limits::default());
 /// assert!(parser.parse(&bytes[..50], &request)?.is_partial());
-/// let Status::Complete(Response::Accepted(accepted)) = parser.parse(bytes, &request)? else {
+/// let Status::Complete(HandshakeResponse::Accepted(accepted)) = parser.parse(bytes, &request)?
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(accepted.protocol(), None);
@@ -43,9 +47,7 @@ struct StatusLine {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ResponseParser<const N: usize = DEFAULT_MAX_HEADERS> {
-    head: HeadScanner<N>,
-    line: Option<StatusLine>,
-    failed: Option<ResponseError>,
+    head: HeadParser<StatusLine, N>,
 }
 
 impl ResponseParser {
@@ -59,9 +61,7 @@ impl<const N: usize> ResponseParser<N> {
     /// A parser with room for `N` header fields.
     pub const fn with_capacity(limits: Limits) -> Self {
         ResponseParser {
-            head: HeadScanner::new(limits),
-            line: None,
-            failed: None,
+            head: HeadParser::new(limits),
         }
     }
 
@@ -72,13 +72,13 @@ impl<const N: usize> ResponseParser<N> {
 
     /// Forgets everything parsed so far.
     pub fn reset(&mut self) {
-        *self = Self::with_capacity(self.limits());
+        self.head.reset();
     }
 
     /// How many bytes the parser has examined over all calls: at most twice the length
     /// of the head.
     pub fn bytes_scanned(&self) -> usize {
-        self.head.scanned()
+        self.head.bytes_scanned()
     }
 
     /// Parses the response head at the start of `buf` and, for a 101, validates it
@@ -91,77 +91,69 @@ impl<const N: usize> ResponseParser<N> {
         &'b mut self,
         buf: &'b [u8],
         request: &ClientRequest<'_>,
-    ) -> Result<Status<Response<'b>>, ResponseError> {
-        if self.head.is_behind(buf) {
-            self.reset();
-        }
-        if let Some(err) = self.failed {
-            return Err(err);
-        }
-        let head_len = loop {
-            match self.head.advance(buf)? {
-                Step::StartLine(range) => match status_line(buf, range) {
-                    Ok(line) => self.line = Some(line),
-                    Err(err) => {
-                        self.failed = Some(err);
-                        return Err(err);
-                    }
-                },
-                Step::Partial => return Ok(Status::Partial),
-                Step::Complete(len) => break len,
-            }
-        };
-        let Some(line) = &self.line else {
-            return Err(ResponseError::MalformedStatusLine);
-        };
-        let head = &buf[..head_len];
-        let headers = Headers::new(head, self.head.spans());
-        if line.status != 101 {
-            return Ok(Status::Complete(Response::Rejected(Rejected {
-                status: line.status,
-                reason: &head[line.reason.clone()],
-                headers,
-                head_len,
-            })));
-        }
-        validate(line, headers, request).map(|protocol| {
-            Status::Complete(Response::Accepted(Accepted {
-                protocol,
-                headers,
-                head_len,
-            }))
-        })
+    ) -> Result<Status<HandshakeResponse<'b>>, ResponseError> {
+        self.head.parse(buf, |head| answer(head, request))
     }
 }
 
-/// `HTTP-version SP 3DIGIT SP reason-phrase`; a missing `SP reason-phrase` is tolerated
-/// because servers in the wild send `HTTP/1.1 101` bare.
-fn status_line(buf: &[u8], range: Range<usize>) -> Result<StatusLine, ResponseError> {
-    let line = &buf[range.clone()];
-    let malformed = ResponseError::MalformedStatusLine;
-    let version = line.get(..8).and_then(http_version).ok_or(malformed)?;
-    let Some(&[b' ', a, b, c]) = line.get(8..12) else {
-        return Err(malformed);
-    };
-    if !(matches!(a, b'1'..=b'9') && b.is_ascii_digit() && c.is_ascii_digit()) {
-        return Err(malformed);
+/// A complete response: [`HandshakeResponse::Rejected`] for any status but 101, which
+/// must pass §4.1's checks to be [`HandshakeResponse::Accepted`].
+fn answer<'b>(
+    Head {
+        start_line: line,
+        bytes: head,
+        headers,
+    }: Head<'b, StatusLine>,
+    request: &ClientRequest<'_>,
+) -> Result<HandshakeResponse<'b>, ResponseError> {
+    let head_len = head.len();
+    if line.status != 101 {
+        return Ok(HandshakeResponse::Rejected(Rejected {
+            status: line.status,
+            reason: &head[line.reason.clone()],
+            headers,
+            head_len,
+        }));
     }
-    if version.0 >= 2 {
-        return Err(ResponseError::HttpVersionNotSupported);
-    }
-    let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
-    let reason = match line.get(12..) {
-        Some([]) | None => range.end..range.end,
-        Some([b' ', reason @ ..]) if reason.iter().all(|&b| is_value_byte(b)) => {
-            range.start + 13..range.end
-        }
-        Some(_) => return Err(malformed),
-    };
-    Ok(StatusLine {
-        version,
-        status,
-        reason,
+    validate(line, headers, request).map(|protocol| {
+        HandshakeResponse::Accepted(Accepted {
+            protocol,
+            headers,
+            head_len,
+        })
     })
+}
+
+impl StartLine for StatusLine {
+    type Error = ResponseError;
+
+    fn parse(buf: &[u8], range: Range<usize>) -> Result<Self, ResponseError> {
+        let line = &buf[range.clone()];
+        let malformed = ResponseError::MalformedStatusLine;
+        let version = line.get(..8).and_then(http_version).ok_or(malformed)?;
+        let Some(&[b' ', a, b, c]) = line.get(8..12) else {
+            return Err(malformed);
+        };
+        if !(matches!(a, b'1'..=b'9') && b.is_ascii_digit() && c.is_ascii_digit()) {
+            return Err(malformed);
+        }
+        if version.0 >= 2 {
+            return Err(ResponseError::HttpVersionNotSupported);
+        }
+        let status = u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0');
+        let reason = match line.get(12..) {
+            Some([]) | None => range.end..range.end,
+            Some([b' ', reason @ ..]) if reason.iter().all(|&b| is_value_byte(b)) => {
+                range.start + 13..range.end
+            }
+            Some(_) => return Err(malformed),
+        };
+        Ok(StatusLine {
+            version,
+            status,
+            reason,
+        })
+    }
 }
 
 fn validate<'b>(
@@ -230,27 +222,27 @@ fn validate<'b>(
 
 /// The server's answer, complete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Response<'b> {
+pub enum HandshakeResponse<'b> {
     /// `101 Switching Protocols`, validated: the connection is open (§4.1).
     Accepted(Accepted<'b>),
     /// Any other status: the handshake did not happen and HTTP semantics apply.
     Rejected(Rejected<'b>),
 }
 
-impl<'b> Response<'b> {
+impl<'b> HandshakeResponse<'b> {
     /// All header fields.
     pub fn headers(&self) -> Headers<'b> {
         match self {
-            Response::Accepted(a) => a.headers,
-            Response::Rejected(r) => r.headers,
+            HandshakeResponse::Accepted(a) => a.headers,
+            HandshakeResponse::Rejected(r) => r.headers,
         }
     }
 
     /// How many bytes the head used.
     pub fn head_len(&self) -> usize {
         match self {
-            Response::Accepted(a) => a.head_len,
-            Response::Rejected(r) => r.head_len,
+            HandshakeResponse::Accepted(a) => a.head_len,
+            HandshakeResponse::Rejected(r) => r.head_len,
         }
     }
 }
@@ -258,7 +250,7 @@ impl<'b> Response<'b> {
 /// A validated `101 Switching Protocols`.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// let protocols = ["chat", "superchat"];
 /// let extensions = ["permessage-deflate; client_max_window_bits"];
 /// let request = ClientRequest::new("example.com", "/chat", *b"the sample nonce")
@@ -268,7 +260,8 @@ impl<'b> Response<'b> {
 ///     Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: chat\r\n\
 ///     Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n";
 /// let mut parser = ResponseParser::new(Limits::default());
-/// let Response::Accepted(accepted) = parser.parse(head, &request)?.complete().unwrap() else {
+/// let Some(HandshakeResponse::Accepted(accepted)) = parser.parse(head, &request)?.complete()
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(accepted.protocol(), Some("chat"));
@@ -310,12 +303,13 @@ impl<'b> Accepted<'b> {
 /// A response with a status other than 101: the server declined to upgrade.
 ///
 /// ```
-/// use rfc6455::handshake::{ClientRequest, Limits, Response, ResponseParser};
+/// use rfc6455::handshake::{ClientRequest, HandshakeResponse, Limits, ResponseParser};
 /// let request = ClientRequest::new("example.com", "/chat", [1; 16]);
 /// let bytes = b"HTTP/1.1 302 Found\r\nLocation: wss://other.example/chat\r\n\
 ///     Content-Length: 5\r\n\r\nmoved";
 /// let mut parser = ResponseParser::new(Limits::default());
-/// let Response::Rejected(rejected) = parser.parse(bytes, &request)?.complete().unwrap() else {
+/// let Some(HandshakeResponse::Rejected(rejected)) = parser.parse(bytes, &request)?.complete()
+/// else {
 ///     panic!()
 /// };
 /// assert_eq!(rejected.status(), 302);

@@ -18,7 +18,9 @@
 //! ```
 //! use rfc6455::connection::{Config, Connection, Message, MessageKind, Role};
 //! use rfc6455::extensions::deflate::{DeflateConfig, DeflateMessageReader, DeflateSender};
-//! use rfc6455::handshake::{AcceptResponse, ClientRequest, Limits, RequestParser, Response, ResponseParser};
+//! use rfc6455::handshake::{
+//!     AcceptResponse, ClientRequest, HandshakeResponse, Limits, RequestParser, ResponseParser,
+//! };
 //! use rfc6455::Status;
 //!
 //! // Handshake: the client offers, the server accepts, the client checks the answer.
@@ -36,7 +38,8 @@
 //! let mut back = [0u8; 1024];
 //! let n = AcceptResponse::new(&incoming).extensions(&answers).encode(&mut back)?;
 //! let mut parser = ResponseParser::new(Limits::default());
-//! let Status::Complete(Response::Accepted(accepted)) = parser.parse(&back[..n], &request)? else {
+//! let Status::Complete(HandshakeResponse::Accepted(accepted)) = parser.parse(&back[..n], &request)?
+//! else {
 //!     unreachable!()
 //! };
 //! let client_params = config.check_response(accepted.extensions())?.expect("accepted");
