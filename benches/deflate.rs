@@ -1,6 +1,7 @@
 //! permessage-deflate on a JSON workload: small quote messages as a ticker pushes them,
 //! sent through `DeflateSender` and read back through `DeflateMessageReader`, with
 //! context takeover (the default) and without. The ratio is printed once per setting.
+//! Then one large message, read whole.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rfc6455::connection::{Config, Connection, MessageKind, Role};
@@ -94,5 +95,36 @@ fn json(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, json);
+/// One large message (about 1 MiB of the same quotes, as a snapshot would carry), read
+/// in one piece: inflating speed without the per-message overhead.
+fn large(c: &mut Criterion) {
+    let text = format!("[{}]", quotes(5000).join(","));
+    let config = Config::default()
+        .compressed_messages(true)
+        .max_message_size(4 << 20);
+    let mut server = Connection::server(config);
+    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut frame = vec![0u8; sender.max_send_len(text.len())];
+    let n = sender
+        .send(&mut server, MessageKind::Text, text.as_bytes(), &mut frame)
+        .unwrap();
+    frame.truncate(n);
+    let mut group = c.benchmark_group("deflate/large");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("read", |b| {
+        // One connection and reader for all iterations, so the buffer is reused as it is
+        // from message to message; the frame starts a stream and refers to nothing earlier.
+        let mut client =
+            Connection::client(config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
+        let mut reader = DeflateMessageReader::new();
+        b.iter(|| {
+            let mut frame = frame.clone();
+            let (_, message) = reader.read(&mut client, &mut frame).unwrap();
+            black_box(message);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, json, large);
 criterion_main!(benches);

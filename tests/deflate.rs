@@ -772,3 +772,365 @@ fn every_level_sends_messages_whole_around_the_compressors_block_sizes() {
         }
     }
 }
+
+// ---- the LZ77 window across messages (§7.2.2) ----
+
+/// A server's unmasked frame: FIN, RSV1 when `compressed`, `opcode`, `payload`.
+fn frame(opcode: u8, compressed: bool, fin: bool, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![u8::from(fin) << 7 | u8::from(compressed) << 6 | opcode, 0];
+    match payload.len() {
+        len @ 0..=125 => out[1] = len as u8,
+        len @ 126..=0xffff => {
+            out[1] = 126;
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            out[1] = 127;
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    out.extend_from_slice(payload);
+    out
+}
+
+/// §7.2.3.2's second message: "Hello" as one match five bytes back.
+const HELLO_AGAIN: [u8; 5] = [0xf2, 0x00, 0x11, 0x00, 0x00];
+/// §7.2.3.4: "Hello" in a final block.
+const HELLO_FINAL: [u8; 7] = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+/// What a client reads from the compressed binary messages `payloads`, with `reader`.
+fn client_reads(
+    reader: &mut DeflateMessageReader,
+    payloads: &[&[u8]],
+) -> Result<Vec<String>, ProtocolError> {
+    let mut wire: Vec<u8> = payloads
+        .iter()
+        .flat_map(|p| frame(1, true, true, p))
+        .collect();
+    read_all(reader, &mut client(), &mut wire)
+}
+
+#[test]
+fn rfc_7_2_3_4_a_message_after_a_final_block_may_refer_back_into_it() {
+    // §7.2.2: with context takeover the receiver keeps the LZ77 window when a message
+    // ends its DEFLATE stream with a final block (§7.2.3.4); the next stream may refer
+    // back into it. "Hello" must come out twice, not as five NUL bytes.
+    let texts = client_reads(
+        &mut DeflateMessageReader::new(),
+        &[&HELLO_FINAL, &HELLO_AGAIN],
+    )
+    .unwrap();
+    assert_eq!(texts, ["Hello", "Hello"]);
+    // Both ends of the same kind: final block after final block.
+    let texts = client_reads(
+        &mut DeflateMessageReader::new(),
+        &[&HELLO_FINAL, &[0xf3, 0x00, 0x11, 0x00, 0x00], &HELLO_AGAIN],
+    )
+    .unwrap();
+    assert_eq!(texts, ["Hello", "Hello", "Hello"]);
+}
+
+#[test]
+fn rfc_7_2_3_4_the_window_survives_a_final_block_cut_into_fragments() {
+    let mut wire = frame(1, true, false, &HELLO_FINAL[..3]);
+    wire.extend(frame(0, false, false, &HELLO_FINAL[3..]));
+    wire.extend(frame(0, false, true, &[]));
+    wire.extend(frame(1, true, false, &HELLO_AGAIN[..1]));
+    wire.extend(frame(0, false, true, &HELLO_AGAIN[1..]));
+    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    assert_eq!(texts, ["Hello", "Hello"]);
+}
+
+#[test]
+fn rfc_7_2_2_an_uncompressed_message_is_not_in_the_window() {
+    // Only compressed messages feed the decompression context.
+    let mut wire = frame(1, true, true, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
+    wire.extend(frame(1, false, true, b"World"));
+    wire.extend(frame(1, true, true, &HELLO_AGAIN));
+    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    assert_eq!(texts, ["Hello", "World", "Hello"]);
+}
+
+/// Asserts that the last of `payloads` fails the connection with 1007 (the data is not
+/// DEFLATE this side can decode) after the others read fine.
+fn fails_with_1007(reader: &mut DeflateMessageReader, payloads: &[&[u8]]) {
+    let mut conn = client();
+    let (last, earlier) = payloads.split_last().unwrap();
+    let mut wire: Vec<u8> = earlier
+        .iter()
+        .flat_map(|p| frame(2, true, true, p))
+        .collect();
+    read_all(reader, &mut conn, &mut wire).unwrap();
+    let err = read_all(reader, &mut conn, &mut frame(2, true, true, last)).unwrap_err();
+    assert_eq!(err, ProtocolError::Extension);
+    let mut out = [0u8; 16];
+    let n = conn.poll_transmit(&mut out).unwrap();
+    assert_eq!((n, &out[..2]), (8, &[0x88, 0x82][..])); // masked Close, 2 bytes: 1007
+    assert_eq!(reader.buffered(), 0);
+}
+
+#[test]
+fn rfc_7_2_2_a_first_message_that_refers_before_the_stream_fails_with_1007() {
+    // zlib: "invalid distance too far back". Nothing precedes the first message, so
+    // there is nothing to copy; filling in zeros would deliver made-up data.
+    fails_with_1007(&mut DeflateMessageReader::new(), &[&HELLO_AGAIN]);
+}
+
+#[test]
+fn rfc_7_2_2_a_reference_past_the_start_of_the_history_fails_with_1007() {
+    // "Hi" is two bytes of history; the match reaches five back.
+    let hi = [0xf2, 0xc8, 0x04, 0x00];
+    assert_eq!(
+        client_reads(&mut DeflateMessageReader::new(), &[&hi]).unwrap(),
+        ["Hi"]
+    );
+    fails_with_1007(&mut DeflateMessageReader::new(), &[&hi, &HELLO_AGAIN]);
+    // The same after a final block.
+    fails_with_1007(
+        &mut DeflateMessageReader::new(),
+        &[&[0xf3, 0xc8, 0x04, 0x00], &HELLO_AGAIN],
+    );
+}
+
+/// A DEFLATE writer for hand-made streams: stored blocks and fixed-Huffman matches.
+#[derive(Default)]
+struct Deflate {
+    out: Vec<u8>,
+    acc: u64,
+    bits: u32,
+}
+
+impl Deflate {
+    /// `len` bits of `value`, least significant first (RFC 1951 §3.1.1).
+    fn bits(&mut self, value: u32, len: u32) -> &mut Self {
+        self.acc |= u64::from(value) << self.bits;
+        self.bits += len;
+        while self.bits >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.bits -= 8;
+        }
+        self
+    }
+
+    /// A Huffman code, most significant bit first.
+    fn code(&mut self, code: u32, len: u32) -> &mut Self {
+        let reversed = code.reverse_bits() >> (32 - len);
+        self.bits(reversed, len)
+    }
+
+    fn align(&mut self) -> &mut Self {
+        if self.bits > 0 {
+            self.bits(0, 8 - self.bits);
+        }
+        self
+    }
+
+    /// A stored block holding `data` (at most 65535 bytes).
+    fn stored(&mut self, data: &[u8]) -> &mut Self {
+        let len = data.len() as u16;
+        self.bits(0, 3).align();
+        self.out.extend_from_slice(&len.to_le_bytes());
+        self.out.extend_from_slice(&(!len).to_le_bytes());
+        self.out.extend_from_slice(data);
+        self
+    }
+
+    /// A fixed-Huffman block of one match of 258 bytes at `distance` (RFC 1951 §3.2.6).
+    fn match_258(&mut self, last: bool, distance: u32) -> &mut Self {
+        self.bits(u32::from(last), 1).bits(1, 2);
+        self.code(0b1100_0101, 8); // length symbol 285: 258 bytes, no extra bits
+                                   // Distance codes 0..=29: base and extra bits of RFC 1951 §3.2.5.
+        let (code, base, extra) = (0..30u32)
+            .map(|c| {
+                let extra = c.saturating_sub(2) / 2;
+                let base = if c < 4 {
+                    c + 1
+                } else {
+                    ((2 + (c & 1)) << extra) + 1
+                };
+                (c, base, extra)
+            })
+            .rfind(|&(_, base, _)| base <= distance)
+            .unwrap();
+        self.code(code, 5).bits(distance - base, extra);
+        self.code(0, 7) // end of block
+    }
+
+    /// The message as sent: the sync flush's empty stored block, its four bytes stripped
+    /// (§7.2.1).
+    fn sync_flushed(&mut self) -> Vec<u8> {
+        self.stored(&[]);
+        let end = self.out.len() - 4;
+        self.out[..end].to_vec()
+    }
+}
+
+fn patterned(len: usize, salt: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761).wrapping_add(salt) >> 24) as u8)
+        .collect()
+}
+
+#[test]
+fn rfc_7_2_2_a_match_reaches_back_exactly_32768_bytes_across_messages() {
+    // Ten stored messages of 10,000 bytes (enough for the history to be trimmed on the
+    // way), then matches at the greatest distance DEFLATE has, 32,768, which starts in
+    // the message four back; the second after a final block.
+    let messages: Vec<Vec<u8>> = (0..10).map(|i| patterned(10_000, i)).collect();
+    let mut history: Vec<u8> = messages.concat();
+    let mut payloads: Vec<Vec<u8>> = messages
+        .iter()
+        .map(|m| Deflate::default().stored(m).sync_flushed())
+        .collect();
+    let mut expected = Vec::new();
+    for last in [true, false] {
+        let from = history.len() - 32_768;
+        let copy = history[from..from + 258].to_vec();
+        history.extend_from_slice(&copy);
+        expected.push(copy);
+        let mut block = Deflate::default();
+        block.match_258(last, 32_768);
+        payloads.push(if last {
+            block.align().out.clone()
+        } else {
+            block.sync_flushed()
+        });
+    }
+    let refs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
+    let config = compressed_config().max_message_size(20_000);
+    let mut wire: Vec<u8> = refs.iter().flat_map(|p| frame(2, true, true, p)).collect();
+    let mut conn = Connection::client(config, rfc6455::DeterministicKeys::repeating([1; 4]));
+    let got = read_all(&mut DeflateMessageReader::new(), &mut conn, &mut wire).unwrap();
+    assert_eq!(got.len(), 12);
+    assert_eq!(got[10], format!("{:?}", expected[0]));
+    assert_eq!(got[11], format!("{:?}", expected[1]));
+}
+
+#[test]
+fn rfc_7_2_2_a_match_one_byte_past_the_history_fails_with_1007() {
+    let first = Deflate::default()
+        .stored(&patterned(32_767, 7))
+        .sync_flushed();
+    let second = Deflate::default().match_258(false, 32_768).sync_flushed();
+    fails_with_1007(&mut DeflateMessageReader::new(), &[&first, &second]);
+    // 32,768 bytes are enough.
+    let history = patterned(32_768, 7);
+    let first = Deflate::default().stored(&history).sync_flushed();
+    let mut wire = [frame(2, true, true, &first), frame(2, true, true, &second)].concat();
+    let got = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    assert_eq!(got[1], format!("{:?}", &history[..258]));
+}
+
+// ---- a reader out of step with its connection ----
+
+#[test]
+fn a_reader_that_missed_the_first_fragment_fails_with_1011() {
+    let mut conn = client();
+    let mut wire = frame(1, true, false, &HELLO_FINAL[..3]);
+    let read = conn.read(&mut wire).unwrap();
+    assert_eq!(read.consumed, wire.len());
+    let mut rest = frame(0, false, true, &HELLO_FINAL[3..]);
+    let mut reader = DeflateMessageReader::new();
+    let err = reader.read(&mut conn, &mut rest).unwrap_err();
+    assert_eq!(err, ProtocolError::ReaderOutOfStep);
+    assert_eq!(err.close_code(), CloseCode::INTERNAL_ERROR);
+    let mut out = [0u8; 16];
+    let n = conn.poll_transmit(&mut out).unwrap();
+    assert_eq!((n, &out[..2]), (8, &[0x88, 0x82][..])); // masked Close, 2 bytes: 1011
+    assert!(conn.should_close_transport());
+}
+
+#[test]
+fn a_reader_shared_by_two_connections_fails_with_1011() {
+    // The reader sees a message begin on one connection, then is handed another whose
+    // data it never saw: it must not deliver the first connection's half message.
+    let mut reader = DeflateMessageReader::new();
+    let (mut first, mut second) = (client(), client());
+    let mut opening = frame(1, true, false, &HELLO_FINAL[..3]);
+    assert_eq!(reader.read(&mut first, &mut opening).unwrap().1, None);
+    let mut other = frame(1, false, true, b"plain");
+    let err = reader.read(&mut second, &mut other).unwrap_err();
+    assert_eq!(err, ProtocolError::ReaderOutOfStep);
+    let mut out = [0u8; 16];
+    assert_eq!(second.poll_transmit(&mut out).unwrap(), 8);
+    assert!(second.should_close_transport());
+    assert_eq!(reader.buffered(), 0);
+}
+
+/// §7.2.3.1's "Hello", sync-flushed.
+const HELLO: [u8; 7] = [0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+
+#[test]
+fn rfc_7_1_1_1_after_server_no_context_takeover_a_reference_back_fails_with_1007() {
+    // The server agreed to start every message afresh: a client that knows it drops the
+    // window, and a server message that refers back anyway is corrupt for it.
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    fails_with_1007(
+        &mut DeflateMessageReader::with_params(&params, Role::Client),
+        &[&HELLO, &HELLO_AGAIN],
+    );
+    // The permissive reader, and a server reading the client's direction, keep it.
+    for mut reader in [
+        DeflateMessageReader::new(),
+        DeflateMessageReader::with_params(&params, Role::Server),
+    ] {
+        let texts = client_reads(&mut reader, &[&HELLO, &HELLO_AGAIN]).unwrap();
+        assert_eq!(texts, ["Hello", "Hello"]);
+    }
+    // Messages that stand alone read the same, a final block among them or not.
+    let texts = client_reads(
+        &mut DeflateMessageReader::with_params(&params, Role::Client),
+        &[&HELLO, &HELLO_FINAL, &HELLO],
+    );
+    assert_eq!(texts.unwrap(), ["Hello", "Hello", "Hello"]);
+}
+
+#[test]
+fn rfc_7_1_1_2_after_client_no_context_takeover_a_reference_back_fails_with_1007() {
+    let params = DeflateParams {
+        client_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let mut wire = Vec::new();
+    let mut client = client();
+    for payload in [&HELLO[..], &HELLO_AGAIN] {
+        let mut out = [0u8; 32];
+        let n = client
+            .send_compressed_fragment(MessageKind::Text, payload, true, &mut out)
+            .unwrap();
+        wire.extend_from_slice(&out[..n]);
+    }
+    let read = |mut reader: DeflateMessageReader| {
+        read_all(
+            &mut reader,
+            &mut Connection::server(compressed_config()),
+            &mut wire.clone(),
+        )
+    };
+    let err = read(DeflateMessageReader::with_params(&params, Role::Server)).unwrap_err();
+    assert_eq!(err, ProtocolError::Extension);
+    assert_eq!(
+        read(DeflateMessageReader::new()).unwrap(),
+        ["Hello", "Hello"]
+    );
+}
+
+#[test]
+fn a_frame_header_read_without_its_payload_keeps_the_reader_in_step() {
+    // The connection opens the message when it reads the header, before any payload
+    // reaches the reader: that is not a message start the reader missed.
+    let mut conn = client();
+    let mut reader = DeflateMessageReader::new();
+    let mut header = frame(1, true, true, &HELLO);
+    let mut payload = header.split_off(2);
+    assert_eq!(reader.read(&mut conn, &mut header).unwrap(), (2, None));
+    let (consumed, message) = reader.read(&mut conn, &mut payload).unwrap();
+    assert_eq!(
+        (consumed, message),
+        (HELLO.len(), Some(Message::Text("Hello")))
+    );
+}

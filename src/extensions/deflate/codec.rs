@@ -5,9 +5,12 @@ use alloc::vec::Vec;
 
 use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
 use miniz_oxide::deflate::stream::deflate;
-use miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
-use miniz_oxide::inflate::stream::{inflate, InflateState, MinReset};
-use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::{MZError, MZFlush};
 
 use super::negotiate::MAX_WINDOW_BITS;
 use crate::connection::ProtocolError;
@@ -16,14 +19,25 @@ use crate::connection::ProtocolError;
 /// (§7.2.1, §7.2.2).
 const SYNC_TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
-/// Grown output room per compressing step while nothing says how much is coming.
+/// Grown output room per step while nothing says how much is coming.
 const STEP: usize = 16 * 1024;
+
+/// The farthest back a DEFLATE match reaches (RFC 1951 §3.2.5), whatever window the peer
+/// agreed to: all the history a message can use.
+pub(crate) const WINDOW: usize = 32 * 1024;
 
 /// Initialised storage with a fill mark, so output can be written in place and the
 /// zeroing is paid once per byte of capacity, not once per call.
+///
+/// For the reader it is laid out as `[history | message]`: the history is the end of
+/// the earlier compressed messages, which the message being inflated may refer back to
+/// (§7.2.2), so a back-reference is an ordinary copy within the buffer and one that
+/// reaches before its start is corrupt data.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Buf {
     bytes: Vec<u8>,
+    /// Where the message begins: the history is `bytes[..start]`.
+    start: usize,
     len: usize,
 }
 
@@ -31,29 +45,55 @@ impl Buf {
     pub(crate) const fn new() -> Self {
         Buf {
             bytes: Vec::new(),
+            start: 0,
             len: 0,
         }
     }
 
-    pub(crate) fn filled(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    /// The message: what has been appended since the history.
+    pub(crate) fn message(&self) -> &[u8] {
+        &self.bytes[self.start..self.len]
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len
+    pub(crate) fn message_len(&self) -> usize {
+        self.len - self.start
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.len = 0;
+    /// Drops the message, keeping the history.
+    pub(crate) fn drop_message(&mut self) {
+        self.len = self.start;
     }
 
     pub(crate) fn release(&mut self) {
         *self = Buf::new();
     }
 
+    /// Makes the message part of the history. Only the last [`WINDOW`] bytes can ever be
+    /// referred to; the rest is dropped once it is at least as long as what is kept, so
+    /// the move costs at most one byte per byte inflated and small messages do not pay
+    /// 32 KiB each.
+    fn keep_message_as_history(&mut self) {
+        if self.len >= 2 * WINDOW {
+            self.bytes.copy_within(self.len - WINDOW..self.len, 0);
+            self.len = WINDOW;
+        }
+        self.start = self.len;
+    }
+
+    fn forget_history(&mut self) {
+        self.start = 0;
+        self.len = 0;
+    }
+
     /// Free room after the filled part, at least `want` bytes where `cap` allows, grown
     /// by doubling but never past `cap` bytes in all. Empty only when full to `cap`.
     fn spare(&mut self, want: usize, cap: usize) -> &mut [u8] {
+        let end = self.reserve(want, cap);
+        &mut self.bytes[self.len..end]
+    }
+
+    /// Grows the storage for [`spare`](Self::spare) and returns where its room ends.
+    fn reserve(&mut self, want: usize, cap: usize) -> usize {
         let needed = self.len.saturating_add(want).min(cap);
         if needed > self.bytes.len() {
             let target = self
@@ -64,15 +104,18 @@ impl Buf {
             self.bytes.reserve_exact(target - self.bytes.len());
             self.bytes.resize(target, 0);
         }
-        let end = self.bytes.len().min(cap);
-        &mut self.bytes[self.len..end]
+        self.bytes.len().min(cap).max(self.len)
     }
 
-    /// Appends `data`, which the caller has checked against its limit.
-    pub(crate) fn extend(&mut self, data: &[u8], cap: usize) {
-        let start = self.len;
-        self.spare(data.len(), cap.max(start + data.len()))[..data.len()].copy_from_slice(data);
-        self.len = start + data.len();
+    /// Appends `data` to the message, which the caller has checked against its `limit`.
+    pub(crate) fn extend(&mut self, data: &[u8], limit: usize) {
+        let at = self.len;
+        let cap = self
+            .start
+            .saturating_add(limit)
+            .max(at.saturating_add(data.len()));
+        self.spare(data.len(), cap)[..data.len()].copy_from_slice(data);
+        self.len = at + data.len();
     }
 }
 
@@ -103,7 +146,7 @@ impl Deflater {
     /// the slice it sits in. The same flush at the end of a message implements
     /// no-context-takeover.
     pub(crate) fn compress(&mut self, payload: &[u8], out: &mut Buf) {
-        out.clear();
+        out.drop_message();
         let level = self.level;
         let state = self.state.get_or_insert_with(|| {
             Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
@@ -126,7 +169,7 @@ impl Deflater {
                 run(state, slice, MZFlush::Full, out);
             }
         }
-        if out.filled().ends_with(&SYNC_TAIL) {
+        if out.message().ends_with(&SYNC_TAIL) {
             out.len -= SYNC_TAIL.len();
         }
     }
@@ -165,75 +208,91 @@ fn run(state: &mut CompressorOxide, mut input: &[u8], flush: MZFlush, out: &mut 
 }
 
 /// The peer's decompressor, allocated on the first compressed message.
+///
+/// It inflates straight into the reader's [`Buf`] after the history, as miniz_oxide's
+/// low-level decoder does with a non-wrapping output buffer: every match distance is
+/// checked against the output position, so a reference into the history is a copy and
+/// one before its start fails (zlib's "invalid distance too far back"). That is also
+/// what lets a new DEFLATE stream, after a message ended with a final block, use the
+/// window of the one before (§7.2.3.4 with context takeover).
 #[derive(Clone, Default)]
 pub(crate) struct Inflater {
-    state: Option<Box<InflateState>>,
-    /// The message ended its DEFLATE stream with a BFINAL block (§7.2.3.4).
+    state: Option<Box<DecompressorOxide>>,
+    /// The message ended its DEFLATE stream with a final block (§7.2.3.4).
     ended: bool,
 }
 
+/// Output, not a ring (the buffer holds the history), and input continues in the next
+/// frame: a stream is only over at its final block.
+const INFLATE_FLAGS: u32 = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | TINFL_FLAG_HAS_MORE_INPUT;
+
 impl Inflater {
     /// Inflates one piece of a compressed message onto `out`, failing as soon as the
-    /// message would pass `limit` bytes: `out` never grows beyond `limit + 1`.
+    /// message would pass `limit` bytes: the message never grows beyond `limit + 1`.
     pub(crate) fn inflate(
         &mut self,
         mut input: &[u8],
         out: &mut Buf,
         limit: usize,
     ) -> Result<(), ProtocolError> {
-        let state = self
-            .state
-            .get_or_insert_with(|| InflateState::new_boxed(DataFormat::Raw));
-        let too_big = ProtocolError::MessageTooBig {
-            limit: limit as u64,
-        };
+        if self.ended {
+            // Bytes after the final block (padding some peers add) carry no data.
+            return Ok(());
+        }
+        let state = self.state.get_or_insert_with(Box::default);
+        let cap = out.start.saturating_add(limit).saturating_add(1);
         loop {
-            if self.ended {
-                // Bytes after the final block (padding some peers add) carry no data.
-                return Ok(());
+            let end = out.reserve(STEP, cap);
+            let (status, consumed, written) =
+                decompress(state, input, &mut out.bytes[..end], out.len, INFLATE_FLAGS);
+            // The decoder reports at most what it was given and what fits before `end`;
+            // clamping keeps a broken promise from becoming a panic.
+            out.len = (out.len + written).min(end);
+            input = input.get(consumed..).unwrap_or_default();
+            // Before the status: whatever was inflated ahead of corrupt data meets the
+            // limit, as it would have had the frames been cut finer.
+            if out.message_len() > limit {
+                return Err(ProtocolError::MessageTooBig {
+                    limit: limit as u64,
+                });
             }
-            // miniz_oxide inflates into its 32 KiB dictionary and copies out what fits;
-            // if the data then turns out corrupt, the rest is dropped. Room for all of it
-            // lets every byte decoded ahead of the corruption meet the limit and the
-            // UTF-8 check, as it would have had the frames been cut finer.
-            let room = out.spare(TINFL_LZ_DICT_SIZE, limit.saturating_add(1));
-            let room_len = room.len();
-            let result = inflate(state, input, room, MZFlush::None);
-            out.len += result.bytes_written;
-            input = &input[result.bytes_consumed..];
-            if out.len > limit {
-                return Err(too_big);
-            }
-            match result.status {
-                Ok(MZStatus::StreamEnd) => self.ended = true,
-                Ok(_) | Err(MZError::Buf) => {
-                    let progress = result.bytes_written > 0 || result.bytes_consumed > 0;
-                    if (input.is_empty() && result.bytes_written < room_len) || !progress {
-                        return Ok(());
-                    }
+            match status {
+                TINFLStatus::Done => {
+                    self.ended = true;
+                    return Ok(());
                 }
-                Err(_) => return Err(ProtocolError::Extension),
+                TINFLStatus::NeedsMoreInput if input.is_empty() => return Ok(()),
+                // Output full below the limit: grow and go on.
+                TINFLStatus::NeedsMoreInput | TINFLStatus::HasMoreOutput
+                    if consumed > 0 || written > 0 => {}
+                // Corrupt data, a distance before the history, or a decoder that makes no
+                // progress (which must not become a hang).
+                _ => return Err(ProtocolError::Extension),
             }
         }
     }
 
     /// Ends a message: restores the stripped sync tail, which flushes what the inflater
-    /// still holds.
+    /// still holds. What it held may be the end of a final block, seen only now.
     pub(crate) fn finish(&mut self, out: &mut Buf, limit: usize) -> Result<(), ProtocolError> {
-        if !self.ended {
-            // What the inflater still held may be the end of a final block: a match
-            // that ran past the end of its history at the very end of the frame.
-            self.inflate(&SYNC_TAIL, out, limit)?;
+        self.inflate(&SYNC_TAIL, out, limit)
+    }
+
+    /// After a message has been handed out: it becomes history for the next one if the
+    /// peer takes its context over (`keep_window`), else everything is forgotten and the
+    /// next message must stand alone.
+    pub(crate) fn next_message(&mut self, out: &mut Buf, keep_window: bool) {
+        if keep_window {
+            out.keep_message_as_history();
+        } else {
+            out.forget_history();
         }
-        if self.ended {
-            // The next message starts a new DEFLATE stream. miniz_oxide cannot carry the
-            // window across streams, so this works for peers that also reset their
-            // context, which is what ending a message with BFINAL amounts to in practice.
+        if self.ended || !keep_window {
+            // A new DEFLATE stream follows. Its window is what `out` kept.
             self.ended = false;
             if let Some(state) = &mut self.state {
-                state.reset_as(MinReset);
+                state.init();
             }
         }
-        Ok(())
     }
 }

@@ -62,30 +62,67 @@
 //!
 //! # Windows and context takeover
 //!
-//! Inflating works for every window, 8 to 15 bits: the inflater always keeps 32 KiB of
-//! history, which covers any window the peer may use. Compressing honours the window
-//! this side agreed to: at 15 bits it matches across the whole 32 KiB history; below
-//! that, each message is compressed in slices of the window's size, each ended by a
-//! full flush that empties the dictionary, so no back-reference reaches past its slice.
-//! That costs ratio at small windows (and carries no context between messages), but is
-//! exact for every size including 8, which zlib-based compressors cannot produce (they
-//! silently use 9). A server asked for `server_max_window_bits=8` therefore accepts
-//! with 8 rather than declining.
+//! Inflating works for every window, 8 to 15 bits: the reader keeps the last 32 KiB of
+//! what the peer's compressed messages inflated to, which covers any window the peer
+//! may use, and inflates each message right after it, so a back-reference into an
+//! earlier message (§7.2.2) is a copy within one buffer. This holds across a message
+//! that ends its DEFLATE stream with a final block (§7.2.3.4): the next stream starts
+//! with the same window, as zlib's does after `inflateSetDictionary`. Uncompressed
+//! messages are not part of the window. A reader built with
+//! [`DeflateMessageReader::with_params`] drops the window at each message's end when
+//! the peer agreed to no context takeover; [`DeflateMessageReader::new`] always keeps
+//! it, which reads every peer but does not catch one that refers back after agreeing
+//! not to. Distances are not checked against the peer's agreed window, only against
+//! what exists: zlib enforces a window only across its call boundaries, so such a check
+//! would not be a property of the data.
+//!
+//! Compressing honours the window this side agreed to: at 15 bits it matches across
+//! the whole 32 KiB history; below that, each message is compressed in slices of the
+//! window's size, each ended by a full flush that empties the dictionary, so no
+//! back-reference reaches past its slice. That costs ratio at small windows (and
+//! carries no context between messages), but is exact for every size including 8,
+//! which zlib-based compressors cannot produce (they silently use 9). A server asked
+//! for `server_max_window_bits=8` therefore accepts with 8 rather than declining.
+//!
+//! # Errors
+//!
+//! Data that does not inflate fails the connection with
+//! [`ProtocolError::Extension`](crate::connection::ProtocolError::Extension), close code
+//! 1007 (the payload is not what the agreed extension says it is, §7.2.2 and RFC 6455
+//! §7.4.1): a malformed block, and a back-reference to before the first byte the peer
+//! ever sent or, after a message that the peer agreed would stand alone, before that
+//! message (zlib's "invalid distance too far back"). A message that inflates past
+//! [`Config::max_message_size`](crate::connection::Config::max_message_size) fails with
+//! 1009, and text that is not UTF-8 with 1007, as soon as the offending byte is
+//! inflated. How the frames and reads are cut does not change which error comes.
+//!
+//! # Deflate library
+//!
+//! miniz_oxide: pure Rust, `no_std` with `alloc`, no `unsafe` needed on our side. Its
+//! low-level decoder writes into a caller's non-wrapping buffer and checks every match
+//! distance against the position in it, which is exactly what the window above needs:
+//! history first, then the message, and a distance before the buffer's start is an
+//! error. Its streaming layer cannot do that (a 32 KiB ring of its own, reset with
+//! every stream, zeros before the first byte). zlib-rs, the other pure-Rust candidate,
+//! is driven through zlib's `z_stream`, whose input and output are raw pointers set
+//! from the caller's side: that needs `unsafe` in this crate, which forbids it.
 //!
 //! # Memory per connection
 //!
-//! The deflate library is miniz_oxide, whose state sizes do not depend on the window:
-//!
 //! | window bits | compressor (first compressed send) | inflater (first compressed message) |
 //! |---|---|---|
-//! | 8 – 15 | ≈ 312 KiB | ≈ 42 KiB |
+//! | 8 – 15 | ≈ 312 KiB | 10.3 KiB of decoder state (10,504 bytes on 64-bit), plus the window |
 //!
-//! On top of that: the [`DeflateMessageReader`]'s message buffer, at most
-//! [`Config::max_message_size`](crate::connection::Config::max_message_size) + 1 bytes
-//! and reused from message to message, and the [`DeflateSender`]'s buffer holding the
-//! largest compressed message sent so far. A side that never receives (or never sends)
-//! compressed messages never allocates the inflater (or the compressor). Building the
-//! compressor also needs about 64 KiB of stack for a moment.
+//! The window lives in the [`DeflateMessageReader`]'s buffer, in front of the message
+//! being read: with context takeover, once the peer has sent 32 KiB, between 32 and
+//! 64 KiB of it (trimmed to 32 KiB whenever it reaches 64 KiB, so the trimming costs at
+//! most a byte moved per byte inflated); without, none. The message itself takes at
+//! most [`Config::max_message_size`](crate::connection::Config::max_message_size) + 1
+//! bytes, and the buffer is reused from message to message. The [`DeflateSender`]'s
+//! buffer holds the largest compressed message sent so far. A side that never
+//! receives (or never sends) compressed messages never allocates the inflater (or the
+//! compressor). Building the compressor needs about 64 KiB of stack for a moment, the
+//! inflater about 10 KiB.
 
 mod codec;
 mod negotiate;

@@ -1,9 +1,10 @@
 //! Whole messages, inflated, on top of the frame-level events.
 
-use crate::connection::{Connection, Event, Message, MessageKind, ProtocolError};
+use crate::connection::{Connection, Event, Message, MessageKind, ProtocolError, Role};
 use crate::random::MaskKeySource;
 
 use super::codec::{Buf, Inflater};
+use super::negotiate::DeflateParams;
 
 /// A [`MessageReader`](crate::connection::MessageReader) that also inflates compressed
 /// messages (RFC 7692 §7.2.2).
@@ -37,55 +38,115 @@ use super::codec::{Buf, Inflater};
 /// assert_eq!((consumed, message), (n, Some(Message::Text("Hello"))));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct DeflateMessageReader {
     inflater: Inflater,
+    /// The history the peer's messages may refer back to, then the message in progress.
     buf: Buf,
-    /// Bytes of `buf` known to be UTF-8 so far (text messages).
+    /// Bytes of the message known to be UTF-8 so far (text messages).
     utf8_checked: usize,
-    /// The buffer holds a message already handed out: clear it on the next call.
-    delivered: bool,
+    /// What the buffer's message was, once handed out: cleared on the next call.
+    delivered: Delivered,
+    /// A message has begun through this reader and not ended.
+    open: bool,
+    /// The peer takes its compression context over from message to message.
+    keep_window: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivered {
+    Nothing,
+    Uncompressed,
+    Inflated,
 }
 
 impl core::fmt::Debug for DeflateMessageReader {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("DeflateMessageReader")
-            .field("buffered", &self.buf.len())
+            .field("buffered", &self.buf.message_len())
+            .field("keep_window", &self.keep_window)
             .finish_non_exhaustive()
     }
 }
 
+impl Default for DeflateMessageReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DeflateMessageReader {
-    /// A reader that allocates nothing until a message needs it.
+    /// A reader that keeps the window from message to message, whatever was agreed: a
+    /// peer that resets its context never refers back, so this reads every peer's
+    /// messages, but it does not catch a peer that refers back although it agreed not to.
+    /// It allocates nothing until a message needs it.
     pub fn new() -> Self {
-        Self::default()
+        DeflateMessageReader {
+            inflater: Inflater::default(),
+            buf: Buf::new(),
+            utf8_checked: 0,
+            delivered: Delivered::Nothing,
+            open: false,
+            keep_window: true,
+        }
     }
 
-    /// Bytes held for the message in progress (inflated bytes for a compressed one).
+    /// A reader for `role`, the local end, under the agreed `params`. If the peer agreed
+    /// to no context takeover (`server_no_context_takeover` when `role` is the client,
+    /// `client_no_context_takeover` when it is the server; RFC 7692 §7.1.1), each of its
+    /// messages is a DEFLATE stream of its own: the window is dropped at every message's
+    /// end, and a message that refers back into an earlier one fails with 1007, as it
+    /// would for zlib. It allocates nothing until a message needs it.
+    pub fn with_params(params: &DeflateParams, role: Role) -> Self {
+        let peer_is_server = role == Role::Client;
+        DeflateMessageReader {
+            keep_window: !params.no_context_takeover(peer_is_server),
+            ..Self::new()
+        }
+    }
+
+    /// Bytes held for the message in progress (inflated bytes for a compressed one). The
+    /// window kept for the next compressed message is not counted.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.message_len()
     }
 
     /// One step: reads one event from `input` through `conn` and returns how many bytes
     /// were consumed and, if it completed one, the message. Compressed messages arrive
     /// inflated.
+    ///
+    /// A reader must see every event of its connection: if the start of a message was
+    /// read elsewhere (with [`Connection::read`], or through another reader), or this
+    /// reader's message began on another connection, the connection fails with
+    /// [`ProtocolError::ReaderOutOfStep`] rather than deliver part of a message.
     pub fn read<'a, K: MaskKeySource>(
         &'a mut self,
         conn: &mut Connection<K>,
         input: &'a mut [u8],
     ) -> Result<(usize, Option<Message<'a>>), ProtocolError> {
-        if self.delivered {
-            self.buf.clear();
+        match self.delivered {
+            Delivered::Nothing => {}
+            Delivered::Uncompressed => self.buf.drop_message(),
+            Delivered::Inflated => self.inflater.next_message(&mut self.buf, self.keep_window),
+        }
+        if self.delivered != Delivered::Nothing {
             self.utf8_checked = 0;
-            self.delivered = false;
+            self.delivered = Delivered::Nothing;
+        }
+        if conn.message_open() != self.open {
+            self.release();
+            return Err(conn.fail(ProtocolError::ReaderOutOfStep));
         }
         let read = match conn.read(input) {
             Ok(read) => read,
             Err(e) => {
-                self.buf.release();
+                self.release();
                 return Err(e);
             }
         };
+        // Whatever this read did, this reader saw it; that includes a data frame's header
+        // read with none of its payload, which opens the message without an event.
+        self.open = conn.message_open();
         let limit = usize::try_from(conn.config().max_message_size).unwrap_or(usize::MAX);
         let message = match read.event {
             None => None,
@@ -96,32 +157,52 @@ impl DeflateMessageReader {
                 kind,
                 payload,
                 message_finished,
-                compressed: false,
+                compressed,
                 ..
             }) => {
-                if message_finished && self.buf.len() == 0 {
-                    Some(whole(kind, payload)?)
+                let complete = if compressed {
+                    if let Err(e) = self.inflate(kind, payload, message_finished, limit) {
+                        self.release();
+                        return Err(conn.fail(e));
+                    }
+                    message_finished.then_some(Delivered::Inflated)
+                } else if message_finished && self.buf.message_len() == 0 {
+                    // Whole in the caller's buffer: no copy.
+                    return match whole(kind, payload) {
+                        Some(message) => Ok((read.consumed, Some(message))),
+                        None => {
+                            self.release();
+                            Err(conn.fail(ProtocolError::ReaderOutOfStep))
+                        }
+                    };
                 } else {
                     self.buf.extend(payload, limit);
-                    self.finished(kind, message_finished)?
+                    message_finished.then_some(Delivered::Uncompressed)
+                };
+                match complete {
+                    None => None,
+                    Some(delivered) => {
+                        self.delivered = delivered;
+                        // The buffer is cleared on the next call, as after any message.
+                        match whole(kind, self.buf.message()) {
+                            Some(message) => Some(message),
+                            None => return Err(conn.fail(ProtocolError::ReaderOutOfStep)),
+                        }
+                    }
                 }
             }
-            Some(Event::Data {
-                kind,
-                payload,
-                message_finished,
-                compressed: true,
-                ..
-            }) => match self.inflate(kind, payload, message_finished, limit) {
-                Ok(()) => self.finished(kind, message_finished)?,
-                Err(e) => {
-                    self.buf.release();
-                    self.utf8_checked = 0;
-                    return Err(conn.fail(e));
-                }
-            },
         };
         Ok((read.consumed, message))
+    }
+
+    /// Forgets everything, the window too: the connection has failed, and the reader
+    /// starts afresh should it be handed another.
+    fn release(&mut self) {
+        self.inflater = Inflater::default();
+        self.buf.release();
+        self.utf8_checked = 0;
+        self.delivered = Delivered::Nothing;
+        self.open = false;
     }
 
     fn inflate(
@@ -141,9 +222,13 @@ impl DeflateMessageReader {
             // cut finer, it would have come out, and failed, in an earlier call; the
             // error must not depend on the cuts.
             let complete = message_finished && inflated.is_ok();
-            let fresh = &self.buf.filled()[self.utf8_checked..];
+            let fresh = self
+                .buf
+                .message()
+                .get(self.utf8_checked..)
+                .unwrap_or_default();
             match simdutf8::compat::from_utf8(fresh) {
-                Ok(_) => self.utf8_checked = self.buf.len(),
+                Ok(_) => self.utf8_checked = self.buf.message_len(),
                 // A code point cut by the end of what has been inflated so far.
                 Err(e) if e.error_len().is_none() && !complete => {
                     self.utf8_checked += e.valid_up_to();
@@ -153,27 +238,15 @@ impl DeflateMessageReader {
         }
         inflated
     }
-
-    fn finished(
-        &mut self,
-        kind: MessageKind,
-        message_finished: bool,
-    ) -> Result<Option<Message<'_>>, ProtocolError> {
-        if !message_finished {
-            return Ok(None);
-        }
-        self.delivered = true;
-        whole(kind, self.buf.filled()).map(Some)
-    }
 }
 
-fn whole(kind: MessageKind, payload: &[u8]) -> Result<Message<'_>, ProtocolError> {
+/// The message, or `None` for text that is not UTF-8, which cannot happen to a reader
+/// that saw the whole message: the connection checked uncompressed text and
+/// [`DeflateMessageReader::inflate`] inflated text. `forbid(unsafe_code)` rules out the
+/// unchecked conversion, so the check runs again, at SIMD speed.
+fn whole(kind: MessageKind, payload: &[u8]) -> Option<Message<'_>> {
     match kind {
-        MessageKind::Binary => Ok(Message::Binary(payload)),
-        // Already validated (by the connection, or as it was inflated); the second pass
-        // only recovers the `&str` without `unsafe`.
-        MessageKind::Text => simdutf8::basic::from_utf8(payload)
-            .map(Message::Text)
-            .map_err(|_| ProtocolError::InvalidUtf8),
+        MessageKind::Binary => Some(Message::Binary(payload)),
+        MessageKind::Text => simdutf8::basic::from_utf8(payload).ok().map(Message::Text),
     }
 }

@@ -87,7 +87,7 @@ impl DeflateSender {
             return Err(InsufficientSize { required }.into());
         }
         self.deflater.compress(payload, &mut self.scratch);
-        conn.send_compressed_fragment(kind, self.scratch.filled(), true, out)
+        conn.send_compressed_fragment(kind, self.scratch.message(), true, out)
             .inspect_err(|_| self.deflater.reset())
     }
 }
