@@ -1134,3 +1134,37 @@ fn a_frame_header_read_without_its_payload_keeps_the_reader_in_step() {
         (HELLO.len(), Some(Message::Text("Hello")))
     );
 }
+
+// ---- caller-built values ----
+
+#[test]
+fn a_response_with_window_bits_out_of_range_is_clamped_not_a_panic() {
+    // The fields are public: a caller can build what no negotiation gives. The answer
+    // must still be a §7.1.2 value (8–15), and fit the header value's fixed buffer.
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        server_max_window_bits: Some(200),
+        client_max_window_bits: Some(100),
+    };
+    assert_eq!(
+        params.response().as_str(),
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+         server_max_window_bits=15; client_max_window_bits=15"
+    );
+    let params = DeflateParams {
+        server_max_window_bits: Some(0),
+        ..DeflateParams::default()
+    };
+    assert_eq!(
+        params.response().as_str(),
+        "permessage-deflate; server_max_window_bits=8"
+    );
+}
+
+#[test]
+fn max_send_len_saturates_for_any_length() {
+    let sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    assert_eq!(sender.max_send_len(usize::MAX), usize::MAX);
+    assert_eq!(sender.max_send_len(8), 14 + 8 + 1 + 64);
+}

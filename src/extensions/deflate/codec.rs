@@ -33,6 +33,9 @@ pub(crate) const WINDOW: usize = 32 * 1024;
 /// the earlier compressed messages, which the message being inflated may refer back to
 /// (§7.2.2), so a back-reference is an ordinary copy within the buffer and one that
 /// reaches before its start is corrupt data.
+///
+/// Every method keeps `start <= len <= bytes.len()`, which the slicing and subtractions
+/// below rely on.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Buf {
     bytes: Vec<u8>,
@@ -194,6 +197,7 @@ fn run(state: &mut CompressorOxide, mut input: &[u8], flush: MZFlush, out: &mut 
         let room = out.spare(want, usize::MAX);
         let room_len = room.len();
         let result = deflate(state, input, room, flush);
+        // miniz_oxide reports at most the room and the input it was given.
         out.len += result.bytes_written;
         input = &input[result.bytes_consumed..];
         if matches!(result.status, Err(MZError::Buf)) {
@@ -245,10 +249,9 @@ impl Inflater {
             let end = out.reserve(STEP, cap);
             let (status, consumed, written) =
                 decompress(state, input, &mut out.bytes[..end], out.len, INFLATE_FLAGS);
-            // The decoder reports at most what it was given and what fits before `end`;
-            // clamping keeps a broken promise from becoming a panic.
-            out.len = (out.len + written).min(end);
-            input = input.get(consumed..).unwrap_or_default();
+            // miniz_oxide reports at most the room and the input it was given.
+            out.len += written;
+            input = &input[consumed..];
             // Before the status: whatever was inflated ahead of corrupt data meets the
             // limit, as it would have had the frames been cut finer.
             if out.message_len() > limit {

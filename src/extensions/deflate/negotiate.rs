@@ -277,11 +277,13 @@ impl DeflateParams {
         if self.client_no_context_takeover {
             out.param(CLIENT_NO_CONTEXT_TAKEOVER, None);
         }
+        // Clamped as the compressor clamps them: fields set by hand may hold anything,
+        // and three digits would not fit the buffer next to everything else.
         if let Some(bits) = self.server_max_window_bits {
-            out.param(SERVER_MAX_WINDOW_BITS, Some(bits));
+            out.param(SERVER_MAX_WINDOW_BITS, Some(clamp_bits(bits)));
         }
         if let Some(bits) = self.client_max_window_bits {
-            out.param(CLIENT_MAX_WINDOW_BITS, Some(bits));
+            out.param(CLIENT_MAX_WINDOW_BITS, Some(clamp_bits(bits)));
         }
         out
     }
@@ -383,6 +385,8 @@ impl HeaderValue {
         core::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or_default()
     }
 
+    /// Callers push only the extension's own tokens and two-digit window sizes: at most
+    /// 128 bytes in all (`response` with every parameter).
     fn push(&mut self, s: &str) {
         let start = self.len as usize;
         self.buf[start..start + s.len()].copy_from_slice(s.as_bytes());

@@ -222,11 +222,8 @@ impl DeflateMessageReader {
             // cut finer, it would have come out, and failed, in an earlier call; the
             // error must not depend on the cuts.
             let complete = message_finished && inflated.is_ok();
-            let fresh = self
-                .buf
-                .message()
-                .get(self.utf8_checked..)
-                .unwrap_or_default();
+            // `utf8_checked` only ever counts bytes of the message.
+            let fresh = &self.buf.message()[self.utf8_checked..];
             match simdutf8::compat::from_utf8(fresh) {
                 Ok(_) => self.utf8_checked = self.buf.message_len(),
                 // A code point cut by the end of what has been inflated so far.

@@ -67,7 +67,8 @@ impl DeflateSender {
     /// frame header with a mask, the payload stored uncompressed in window-sized
     /// blocks (DEFLATE falls back to that when compressing does not pay), and the flush.
     pub const fn max_send_len(&self, len: usize) -> usize {
-        14 + len + len / 8 + 64
+        // Saturating: no payload that long exists, but the length is the caller's.
+        len.saturating_add(len / 8).saturating_add(14 + 64)
     }
 
     /// Compresses `payload` as one message of `kind` and writes it as a single frame
