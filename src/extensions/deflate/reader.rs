@@ -11,11 +11,14 @@ use super::negotiate::DeflateParams;
 ///
 /// Uncompressed messages pass through as the plain reader hands them out (a whole
 /// single-frame message straight from the caller's buffer). A compressed message is
-/// inflated piece by piece as its frames arrive, into one buffer that never grows past
+/// inflated piece by piece as its frames arrive, after the last 32 KiB of the earlier
+/// compressed messages it may refer back to (the window, see [`super`]), into one
+/// buffer whose message part never grows past
 /// [`Config::max_message_size`](crate::connection::Config::max_message_size) + 1
 /// bytes: a message that inflates beyond the limit fails with 1009 at that point.
 /// Inflated text is checked for UTF-8 as it is produced and fails with 1007 at the
-/// first bad byte; undecodable DEFLATE data fails with 1007 too.
+/// first bad byte; undecodable DEFLATE data fails with 1007 too, and so does a
+/// back-reference to before the window.
 ///
 /// A rejected message fails the connection like any protocol error: the Close with
 /// the error's code waits in [`Connection::poll_transmit`], and nothing more is read.
@@ -53,6 +56,8 @@ pub struct DeflateMessageReader {
     keep_window: bool,
 }
 
+/// What the last message handed out leaves behind: only an inflated one joins the
+/// window: an uncompressed message never went through the peer's compressor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Delivered {
     Nothing,
