@@ -127,10 +127,21 @@ proptest! {
                 .any(|v| v == value.as_bytes()));
         }
 
-        // The server accepts the last offered protocol and every other extension; the
-        // client takes that answer.
+        // The server accepts the last offered protocol and every other extension, each
+        // name once (an offer may name one twice, an answer may not); the client takes
+        // that answer.
         let chosen = protocol_refs.last().copied();
-        let accepted: Vec<&str> = extension_refs.iter().copied().step_by(2).collect();
+        let mut names_taken = Vec::new();
+        let picked: Vec<usize> = (0..extensions.len())
+            .step_by(2)
+            .filter(|&i| {
+                let name = extensions[i].0.to_ascii_lowercase();
+                let fresh = !names_taken.contains(&name);
+                names_taken.push(name);
+                fresh
+            })
+            .collect();
+        let accepted: Vec<&str> = picked.iter().map(|&i| extension_refs[i]).collect();
         let mut answer = AcceptResponse::new(&parsed).extensions(&accepted);
         if let Some(p) = chosen {
             answer = answer.protocol(p);
@@ -145,7 +156,7 @@ proptest! {
         };
         prop_assert_eq!(done.protocol(), chosen);
         let names: Vec<&str> = done.extensions().map(|e| e.name()).collect();
-        let want: Vec<&str> = extensions.iter().step_by(2).map(|e| e.0.as_str()).collect();
+        let want: Vec<&str> = picked.iter().map(|&i| extensions[i].0.as_str()).collect();
         prop_assert_eq!(names, want);
         prop_assert_eq!(&reply[done.head_len()..], b"\x8a\x00!");
     }

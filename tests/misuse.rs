@@ -524,3 +524,31 @@ proptest! {
         peer_accepts(&mut Connection::server(peer), sent);
     }
 }
+
+/// A reader fed one byte per call sees a frame header consumed before any payload: the
+/// connection has opened the message, and the reader must follow it, not fail out of
+/// step (found by the deflate_connection fuzz target).
+#[test]
+fn message_reader_fed_one_byte_at_a_time_stays_in_step() {
+    let mut client = Connection::client(Config::default(), DeterministicKeys::sequence(9));
+    let mut wire = vec![0u8; 64];
+    let mut n = client
+        .send_fragment(MessageKind::Text, b"h", false, &mut wire)
+        .unwrap();
+    n += client
+        .send_fragment(MessageKind::Text, b"i", true, &mut wire[n..])
+        .unwrap();
+    let mut server = Connection::server(Config::default());
+    let mut reader = MessageReader::new();
+    let mut pending = Vec::new();
+    let mut got = None;
+    for &byte in &wire[..n] {
+        pending.push(byte);
+        let (consumed, message) = reader.read(&mut server, &mut pending).unwrap();
+        if let Some(Message::Text(text)) = message {
+            got = Some(text.to_string());
+        }
+        pending.drain(..consumed);
+    }
+    assert_eq!(got.as_deref(), Some("hi"));
+}

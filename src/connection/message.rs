@@ -112,6 +112,9 @@ impl MessageReader {
                 return Err(e);
             }
         };
+        // The connection opens a message with its first frame's header, which may come
+        // in a call of its own, before any payload: follow it, not the events.
+        self.open = conn.message_open();
         let message = match read.event {
             None => None,
             Some(Event::Ping(p)) => Some(Message::Ping(p)),
@@ -122,6 +125,7 @@ impl MessageReader {
             }) => {
                 // Inflating is the extension's job; this reader never sees plain text in it.
                 self.buf = Vec::new();
+                self.open = false;
                 return Err(conn.fail(ProtocolError::Extension));
             }
             Some(Event::Data {
@@ -130,7 +134,6 @@ impl MessageReader {
                 message_finished,
                 ..
             }) => {
-                self.open = !message_finished;
                 let message = if message_finished && self.buf.is_empty() {
                     payload
                 } else {
