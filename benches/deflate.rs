@@ -1,11 +1,11 @@
 //! permessage-deflate on a JSON workload: small quote messages as a ticker pushes them,
-//! sent through `DeflateSender` and read back through `DeflateMessageReader`, with
+//! sent through `DeflateSender` and read back through `MessageReader`, with
 //! context takeover (the default) and without. The ratio is printed once per setting.
 //! Then one large message, read whole.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use rfc6455::connection::{Config, Connection, MessageKind, Role};
-use rfc6455::extensions::deflate::{DeflateMessageReader, DeflateParams, DeflateSender};
+use rfc6455::connection::{Config, Connection, MessageKind, MessageReader};
+use rfc6455::extensions::deflate::{DeflateParams, DeflateSender};
 
 fn quotes(n: usize) -> Vec<String> {
     const SYMBOLS: [&str; 5] = ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA"];
@@ -33,7 +33,6 @@ fn quotes(n: usize) -> Vec<String> {
 fn json(c: &mut Criterion) {
     let messages = quotes(1000);
     let bytes: usize = messages.iter().map(String::len).sum();
-    let config = Config::default().compressed_messages(true);
     for (name, params) in [
         ("takeover", DeflateParams::default()),
         (
@@ -44,12 +43,13 @@ fn json(c: &mut Criterion) {
             },
         ),
     ] {
+        let config = Config::default().permessage_deflate(Some(params));
         for level in [1u8, 6] {
             let mut group = c.benchmark_group(format!("deflate/json/{name}/level{level}"));
             group.throughput(Throughput::Bytes(bytes as u64));
             let mut out = vec![0u8; 4096];
             let mut server = Connection::server(config);
-            let mut sender = DeflateSender::with_level(&params, Role::Server, level);
+            let mut sender = DeflateSender::with_level(&server, level).unwrap();
             let mut wire = Vec::new();
             for m in &messages {
                 let n = sender
@@ -66,7 +66,7 @@ fn json(c: &mut Criterion) {
             group.bench_function("send", |b| {
                 b.iter(|| {
                     let mut server = Connection::server(config);
-                    let mut sender = DeflateSender::with_level(&params, Role::Server, level);
+                    let mut sender = DeflateSender::with_level(&server, level).unwrap();
                     for m in &messages {
                         black_box(
                             sender
@@ -82,7 +82,7 @@ fn json(c: &mut Criterion) {
                         config,
                         rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]),
                     );
-                    let mut reader = DeflateMessageReader::new();
+                    let mut reader = MessageReader::new();
                     for frame in &wire {
                         let mut frame = frame.clone();
                         let (_, message) = reader.read(&mut client, &mut frame).unwrap();
@@ -100,10 +100,10 @@ fn json(c: &mut Criterion) {
 fn large(c: &mut Criterion) {
     let text = format!("[{}]", quotes(5000).join(","));
     let config = Config::default()
-        .compressed_messages(true)
+        .permessage_deflate(Some(DeflateParams::default()))
         .max_message_size(4 << 20);
     let mut server = Connection::server(config);
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = DeflateSender::new(&server).unwrap();
     let mut frame = vec![0u8; sender.max_send_len(text.len())];
     let n = sender
         .send(&mut server, MessageKind::Text, text.as_bytes(), &mut frame)
@@ -116,7 +116,7 @@ fn large(c: &mut Criterion) {
         // from message to message; the frame starts a stream and refers to nothing earlier.
         let mut client =
             Connection::client(config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
-        let mut reader = DeflateMessageReader::new();
+        let mut reader = MessageReader::new();
         b.iter(|| {
             let mut frame = frame.clone();
             let (_, message) = reader.read(&mut client, &mut frame).unwrap();

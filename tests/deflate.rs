@@ -2,12 +2,11 @@
 //! reader's failure modes, and a decompression bomb.
 #![cfg(feature = "deflate")]
 
+use rfc6455::connection::MessageReader;
 use rfc6455::connection::{
     Config, Connection, Message, MessageKind, NoMasking, ProtocolError, Role,
 };
-use rfc6455::extensions::deflate::{
-    DeflateConfig, DeflateMessageReader, DeflateParams, DeflateSender, NegotiationError,
-};
+use rfc6455::extensions::deflate::{DeflateConfig, DeflateParams, DeflateSender, NegotiationError};
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{Limits, RequestParser};
 
@@ -16,15 +15,33 @@ fn compressed_config() -> Config {
 }
 
 fn client() -> Connection<impl rfc6455::MaskKeySource> {
+    client_with(compressed_config())
+}
+
+fn client_with(config: Config) -> Connection<impl rfc6455::MaskKeySource> {
     Connection::client(
-        compressed_config(),
+        config,
         rfc6455::DeterministicKeys::repeating([0x11, 0x22, 0x33, 0x44]),
     )
 }
 
+/// A sender for `role` under `params`: it takes both from a connection configured so.
+fn sender_for(params: &DeflateParams, role: Role) -> DeflateSender {
+    sender_with_level(params, role, rfc6455::extensions::deflate::DEFAULT_LEVEL)
+}
+
+fn sender_with_level(params: &DeflateParams, role: Role, level: u8) -> DeflateSender {
+    let config = Config::default().permessage_deflate(Some(*params));
+    match role {
+        Role::Server => DeflateSender::with_level(&Connection::server(config), level),
+        Role::Client => DeflateSender::with_level(&client_with(config), level),
+    }
+    .expect("permessage-deflate configured")
+}
+
 /// Reads every message in `wire` as a client would, one step at a time.
 fn read_all<K: rfc6455::MaskKeySource>(
-    reader: &mut DeflateMessageReader,
+    reader: &mut MessageReader,
     conn: &mut Connection<K>,
     wire: &mut [u8],
 ) -> Result<Vec<String>, ProtocolError> {
@@ -48,7 +65,8 @@ fn read_all<K: rfc6455::MaskKeySource>(
     Ok(texts)
 }
 
-/// One compressed text frame; the bytes need not be UTF-8, for tests of the reader's check.
+/// One compressed text frame; the bytes need not be UTF-8, for tests of the reader's
+/// check. The sender refuses such text, so it goes out as binary and is relabelled.
 fn server_send(
     sender: &mut DeflateSender,
     server: &mut Connection<NoMasking>,
@@ -57,20 +75,26 @@ fn server_send(
     let text = text.as_ref();
     let mut out = vec![0u8; sender.max_send_len(text.len())];
     let n = sender
-        .send(server, MessageKind::Text, text, &mut out)
+        .send(server, MessageKind::Binary, text, &mut out)
         .unwrap();
     out.truncate(n);
+    as_text(&mut out);
     out
+}
+
+/// Turns a Binary frame's opcode into Text (§5.2: the low four bits of the first byte).
+fn as_text(frame: &mut [u8]) {
+    frame[0] = (frame[0] & 0xF0) | 0x1;
 }
 
 #[test]
 fn rfc_7_2_3_1_hello_in_one_frame() {
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let wire = server_send(&mut sender, &mut server, "Hello");
     assert_eq!(wire, [0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
 
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut wire = wire;
     assert_eq!(
         read_all(&mut reader, &mut client(), &mut wire).unwrap(),
@@ -85,7 +109,7 @@ fn rfc_7_2_3_1_hello_in_two_fragments() {
         0x41, 0x03, 0xf2, 0x48, 0xcd, // RSV1, text, not FIN
         0x80, 0x04, 0xc9, 0xc9, 0x07, 0x00, // FIN continuation
     ];
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     assert_eq!(
         read_all(&mut reader, &mut client(), &mut wire).unwrap(),
         ["Hello"]
@@ -95,13 +119,13 @@ fn rfc_7_2_3_1_hello_in_two_fragments() {
 #[test]
 fn rfc_7_2_3_2_second_message_shares_the_context() {
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let first = server_send(&mut sender, &mut server, "Hello");
     let second = server_send(&mut sender, &mut server, "Hello");
     assert_eq!(second, [0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]);
 
     let mut wire = [first, second].concat();
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let texts = read_all(&mut reader, &mut client(), &mut wire).unwrap();
     assert_eq!(texts, ["Hello", "Hello"]);
 }
@@ -113,13 +137,13 @@ fn no_context_takeover_compresses_each_message_alone() {
         ..DeflateParams::default()
     };
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&params, Role::Server);
+    let mut sender = sender_for(&params, Role::Server);
     let first = server_send(&mut sender, &mut server, "Hello");
     let second = server_send(&mut sender, &mut server, "Hello");
     assert_eq!(first[2..], second[2..]);
     // A full flush replaces the sync flush; its stripped tail is the same 00 00 ff ff.
     let mut wire = [first, second].concat();
-    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    let texts = read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap();
     assert_eq!(texts, ["Hello", "Hello"]);
 }
 
@@ -132,7 +156,7 @@ fn rfc_7_2_3_3_stored_block_and_7_2_3_4_bfinal() {
     // "Hello" in a final block, then a second message in a fresh stream.
     let mut bfinal = vec![0xc1, 0x08, 0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00];
     bfinal.extend_from_slice(&[0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut conn = client();
     assert_eq!(
         read_all(&mut reader, &mut conn, &mut stored).unwrap(),
@@ -145,11 +169,11 @@ fn rfc_7_2_3_3_stored_block_and_7_2_3_4_bfinal() {
 #[test]
 fn empty_message_is_one_zero_byte() {
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let mut wire = server_send(&mut sender, &mut server, "");
     assert_eq!(wire, [0xc1, 0x01, 0x00]);
     assert_eq!(
-        read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap(),
+        read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap(),
         [""]
     );
 }
@@ -157,7 +181,7 @@ fn empty_message_is_one_zero_byte() {
 #[test]
 fn uncompressed_messages_and_control_frames_pass_through() {
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let mut out = [0u8; 64];
     let mut wire = Vec::new();
     let n = server.send_text("plain", &mut out).unwrap();
@@ -176,7 +200,7 @@ fn uncompressed_messages_and_control_frames_pass_through() {
     let n = server.send_binary(&[1, 2, 3], &mut out).unwrap();
     wire.extend_from_slice(&out[..n]);
 
-    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    let texts = read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap();
     assert_eq!(
         texts,
         ["plain", "Ping([104, 105])", "Hello", "again", "[1, 2, 3]"]
@@ -208,7 +232,7 @@ fn large_message_trickled_in_small_reads_and_every_window_size() {
                 ..DeflateParams::default()
             };
             let mut client = client();
-            let mut sender = DeflateSender::new(&params, Role::Client);
+            let mut sender = sender_for(&params, Role::Client);
             let mut wire = Vec::new();
             for _ in 0..2 {
                 let mut out = vec![0u8; sender.max_send_len(text.len())];
@@ -224,7 +248,7 @@ fn large_message_trickled_in_small_reads_and_every_window_size() {
             }
             // A read buffer of 200 bytes that is refilled as it drains.
             let mut server = Connection::server(compressed_config().max_message_size(1 << 20));
-            let mut reader = DeflateMessageReader::new();
+            let mut reader = MessageReader::new();
             let (mut buf, mut got, mut fed) = (Vec::new(), Vec::new(), 0);
             while got.len() < 2 {
                 let take = (200 - buf.len()).min(wire.len() - fed);
@@ -251,7 +275,7 @@ fn bomb_fails_with_1009_without_allocating_past_the_limit() {
     // 16 MiB of zeros deflate to a few KiB.
     let zeros = vec![0u8; 16 << 20];
     let mut client = client();
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Client);
     let mut wire = vec![0u8; sender.max_send_len(zeros.len())];
     let n = sender
         .send(&mut client, MessageKind::Binary, &zeros, &mut wire)
@@ -263,7 +287,7 @@ fn bomb_fails_with_1009_without_allocating_past_the_limit() {
     // Fed 64 bytes at a time: the buffer never holds more than the limit, and the
     // message fails as soon as inflating passes it, long before its 16 MiB.
     let mut server = Connection::server(compressed_config().max_message_size(limit as u64));
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let (mut buf, mut fed) = (Vec::new(), 0);
     let err = loop {
         let take = (64 - buf.len().min(64)).min(wire.len() - fed);
@@ -304,7 +328,7 @@ fn invalid_utf8_fails_fast_with_1007() {
     let mut text = vec![b'a', 0xff];
     text.extend(std::iter::repeat_n(b'b', 100_000));
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let out = server_send(&mut sender, &mut server, &text);
     // Re-frame the compressed payload as 3-byte fragments.
     let payload = &out[2..];
@@ -319,7 +343,7 @@ fn invalid_utf8_fails_fast_with_1007() {
             .unwrap();
         wire.extend_from_slice(&frame[..k]);
     }
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut conn = client();
     let mut start = 0;
     let err = loop {
@@ -344,7 +368,7 @@ fn invalid_utf8_fails_fast_with_1007() {
 fn invalid_deflate_data_fails_with_1007() {
     // BTYPE = 11 is reserved (RFC 1951 §3.2.3).
     let mut wire = vec![0xc2, 0x02, 0xff, 0xff];
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let err = read_all(&mut reader, &mut client(), &mut wire).unwrap_err();
     assert_eq!(err, ProtocolError::Extension);
     assert_eq!(err.close_code(), CloseCode::INVALID_PAYLOAD);
@@ -353,7 +377,7 @@ fn invalid_deflate_data_fails_with_1007() {
 #[test]
 fn nothing_is_read_after_a_rejected_message() {
     let mut wire = vec![0xc2, 0x02, 0xff, 0xff];
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut conn = client();
     assert!(read_all(&mut reader, &mut conn, &mut wire).is_err());
     let mut out = [0u8; 64];
@@ -370,13 +394,13 @@ fn nothing_is_read_after_a_rejected_message() {
 fn failure_however_cut(wire: &[u8], limit: u64) -> ProtocolError {
     let config = compressed_config().max_message_size(limit);
     let whole = read_all(
-        &mut DeflateMessageReader::new(),
+        &mut MessageReader::new(),
         &mut Connection::server(config),
         &mut wire.to_vec(),
     )
     .unwrap_err();
     let mut server = Connection::server(config);
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut buf = Vec::new();
     let mut bytewise = None;
     for &b in wire {
@@ -400,11 +424,12 @@ fn bad_text_inflated_past_the_limit_is_still_a_utf8_error() {
     // as it is byte by byte.
     let mut text = b"Hel\xff".to_vec();
     text.resize(2000, b'o');
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Client);
     let mut wire = vec![0u8; sender.max_send_len(text.len())];
     let n = sender
-        .send(&mut client(), MessageKind::Text, &text, &mut wire)
+        .send(&mut client(), MessageKind::Binary, &text, &mut wire)
         .unwrap();
+    as_text(&mut wire);
     assert_eq!(
         failure_however_cut(&wire[..n], 1024),
         ProtocolError::InvalidUtf8
@@ -418,7 +443,7 @@ fn bad_text_ahead_of_corrupt_data_is_a_utf8_error() {
     let mut text = vec![b'a'; 17_000];
     text.push(0xff);
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Server);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
     let out = server_send(&mut sender, &mut server, &text);
     assert!(out.len() < 2 + 126, "{}", out.len());
     let mut payload = out[2..].to_vec();
@@ -450,7 +475,7 @@ fn a_final_block_that_ends_in_the_sync_tail_still_ends_the_stream() {
             noise as u8
         })
         .collect();
-    let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let mut sender = sender_for(&DeflateParams::default(), Role::Client);
     let mut opening = vec![0u8; sender.max_send_len(first.len())];
     let n = sender
         .send(&mut client(), MessageKind::Binary, &first, &mut opening)
@@ -467,7 +492,7 @@ fn a_final_block_that_ends_in_the_sync_tail_still_ends_the_stream() {
             .unwrap();
         wire.extend_from_slice(&frame[..n]);
         // A fresh context, as the inflater's is after the final block.
-        let mut sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+        let mut sender = sender_for(&DeflateParams::default(), Role::Client);
         let mut frame = vec![0u8; sender.max_send_len(5)];
         let n = sender
             .send(&mut client, MessageKind::Text, b"Hello", &mut frame)
@@ -475,7 +500,7 @@ fn a_final_block_that_ends_in_the_sync_tail_still_ends_the_stream() {
         wire.extend_from_slice(&frame[..n]);
 
         let mut server = Connection::server(compressed_config());
-        let texts = read_all(&mut DeflateMessageReader::new(), &mut server, &mut wire).unwrap();
+        let texts = read_all(&mut MessageReader::new(), &mut server, &mut wire).unwrap();
         assert_eq!(texts.len(), 3, "{len}");
         assert!(texts[0] == format!("{first:?}"), "{len}");
         assert_eq!(texts[1], format!("{second:?}"), "{len}");
@@ -721,7 +746,7 @@ fn client_checks_answers() {
 fn round_trip(params: &DeflateParams, level: u8, payloads: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let mut client = client();
     let mut server = Connection::server(compressed_config());
-    let mut sender = DeflateSender::with_level(params, Role::Client, level);
+    let mut sender = sender_with_level(params, Role::Client, level);
     let mut wire = Vec::new();
     for p in payloads {
         let mut out = vec![0u8; sender.max_send_len(p.len())];
@@ -730,7 +755,7 @@ fn round_trip(params: &DeflateParams, level: u8, payloads: &[Vec<u8>]) -> Vec<Ve
             .expect("room for the worst case");
         wire.extend_from_slice(&out[..n]);
     }
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let (mut at, mut back) = (0, Vec::new());
     while at < wire.len() {
         let (consumed, message) = reader.read(&mut server, &mut wire[at..]).expect("valid");
@@ -799,15 +824,16 @@ const HELLO_AGAIN: [u8; 5] = [0xf2, 0x00, 0x11, 0x00, 0x00];
 const HELLO_FINAL: [u8; 7] = [0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
 
 /// What a client reads from the compressed binary messages `payloads`, with `reader`.
-fn client_reads(
-    reader: &mut DeflateMessageReader,
-    payloads: &[&[u8]],
-) -> Result<Vec<String>, ProtocolError> {
+fn client_reads(config: Config, payloads: &[&[u8]]) -> Result<Vec<String>, ProtocolError> {
     let mut wire: Vec<u8> = payloads
         .iter()
         .flat_map(|p| frame(1, true, true, p))
         .collect();
-    read_all(reader, &mut client(), &mut wire)
+    read_all(
+        &mut MessageReader::new(),
+        &mut client_with(config),
+        &mut wire,
+    )
 }
 
 #[test]
@@ -815,15 +841,11 @@ fn rfc_7_2_3_4_a_message_after_a_final_block_may_refer_back_into_it() {
     // §7.2.2: with context takeover the receiver keeps the LZ77 window when a message
     // ends its DEFLATE stream with a final block (§7.2.3.4); the next stream may refer
     // back into it. "Hello" must come out twice, not as five NUL bytes.
-    let texts = client_reads(
-        &mut DeflateMessageReader::new(),
-        &[&HELLO_FINAL, &HELLO_AGAIN],
-    )
-    .unwrap();
+    let texts = client_reads(compressed_config(), &[&HELLO_FINAL, &HELLO_AGAIN]).unwrap();
     assert_eq!(texts, ["Hello", "Hello"]);
     // Both ends of the same kind: final block after final block.
     let texts = client_reads(
-        &mut DeflateMessageReader::new(),
+        compressed_config(),
         &[&HELLO_FINAL, &[0xf3, 0x00, 0x11, 0x00, 0x00], &HELLO_AGAIN],
     )
     .unwrap();
@@ -837,7 +859,7 @@ fn rfc_7_2_3_4_the_window_survives_a_final_block_cut_into_fragments() {
     wire.extend(frame(0, false, true, &[]));
     wire.extend(frame(1, true, false, &HELLO_AGAIN[..1]));
     wire.extend(frame(0, false, true, &HELLO_AGAIN[1..]));
-    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    let texts = read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap();
     assert_eq!(texts, ["Hello", "Hello"]);
 }
 
@@ -847,14 +869,15 @@ fn rfc_7_2_2_an_uncompressed_message_is_not_in_the_window() {
     let mut wire = frame(1, true, true, &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00]);
     wire.extend(frame(1, false, true, b"World"));
     wire.extend(frame(1, true, true, &HELLO_AGAIN));
-    let texts = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    let texts = read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap();
     assert_eq!(texts, ["Hello", "World", "Hello"]);
 }
 
 /// Asserts that the last of `payloads` fails the connection with 1007 (the data is not
 /// DEFLATE this side can decode) after the others read fine.
-fn fails_with_1007(reader: &mut DeflateMessageReader, payloads: &[&[u8]]) {
-    let mut conn = client();
+fn fails_with_1007(config: Config, payloads: &[&[u8]]) {
+    let reader = &mut MessageReader::new();
+    let mut conn = client_with(config);
     let (last, earlier) = payloads.split_last().unwrap();
     let mut wire: Vec<u8> = earlier
         .iter()
@@ -873,21 +896,18 @@ fn fails_with_1007(reader: &mut DeflateMessageReader, payloads: &[&[u8]]) {
 fn rfc_7_2_2_a_first_message_that_refers_before_the_stream_fails_with_1007() {
     // zlib: "invalid distance too far back". Nothing precedes the first message, so
     // there is nothing to copy; filling in zeros would deliver made-up data.
-    fails_with_1007(&mut DeflateMessageReader::new(), &[&HELLO_AGAIN]);
+    fails_with_1007(compressed_config(), &[&HELLO_AGAIN]);
 }
 
 #[test]
 fn rfc_7_2_2_a_reference_past_the_start_of_the_history_fails_with_1007() {
     // "Hi" is two bytes of history; the match reaches five back.
     let hi = [0xf2, 0xc8, 0x04, 0x00];
-    assert_eq!(
-        client_reads(&mut DeflateMessageReader::new(), &[&hi]).unwrap(),
-        ["Hi"]
-    );
-    fails_with_1007(&mut DeflateMessageReader::new(), &[&hi, &HELLO_AGAIN]);
+    assert_eq!(client_reads(compressed_config(), &[&hi]).unwrap(), ["Hi"]);
+    fails_with_1007(compressed_config(), &[&hi, &HELLO_AGAIN]);
     // The same after a final block.
     fails_with_1007(
-        &mut DeflateMessageReader::new(),
+        compressed_config(),
         &[&[0xf3, 0xc8, 0x04, 0x00], &HELLO_AGAIN],
     );
 }
@@ -1001,7 +1021,7 @@ fn rfc_7_2_2_a_match_reaches_back_exactly_32768_bytes_across_messages() {
     let config = compressed_config().max_message_size(20_000);
     let mut wire: Vec<u8> = refs.iter().flat_map(|p| frame(2, true, true, p)).collect();
     let mut conn = Connection::client(config, rfc6455::DeterministicKeys::repeating([1; 4]));
-    let got = read_all(&mut DeflateMessageReader::new(), &mut conn, &mut wire).unwrap();
+    let got = read_all(&mut MessageReader::new(), &mut conn, &mut wire).unwrap();
     assert_eq!(got.len(), 12);
     assert_eq!(got[10], format!("{:?}", expected[0]));
     assert_eq!(got[11], format!("{:?}", expected[1]));
@@ -1013,12 +1033,12 @@ fn rfc_7_2_2_a_match_one_byte_past_the_history_fails_with_1007() {
         .stored(&patterned(32_767, 7))
         .sync_flushed();
     let second = Deflate::default().match_258(false, 32_768).sync_flushed();
-    fails_with_1007(&mut DeflateMessageReader::new(), &[&first, &second]);
+    fails_with_1007(compressed_config(), &[&first, &second]);
     // 32,768 bytes are enough.
     let history = patterned(32_768, 7);
     let first = Deflate::default().stored(&history).sync_flushed();
     let mut wire = [frame(2, true, true, &first), frame(2, true, true, &second)].concat();
-    let got = read_all(&mut DeflateMessageReader::new(), &mut client(), &mut wire).unwrap();
+    let got = read_all(&mut MessageReader::new(), &mut client(), &mut wire).unwrap();
     assert_eq!(got[1], format!("{:?}", &history[..258]));
 }
 
@@ -1031,7 +1051,7 @@ fn a_reader_that_missed_the_first_fragment_fails_with_1011() {
     let read = conn.read(&mut wire).unwrap();
     assert_eq!(read.consumed, wire.len());
     let mut rest = frame(0, false, true, &HELLO_FINAL[3..]);
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let err = reader.read(&mut conn, &mut rest).unwrap_err();
     assert_eq!(err, ProtocolError::ReaderOutOfStep);
     assert_eq!(err.close_code(), CloseCode::INTERNAL_ERROR);
@@ -1045,7 +1065,7 @@ fn a_reader_that_missed_the_first_fragment_fails_with_1011() {
 fn a_reader_shared_by_two_connections_fails_with_1011() {
     // The reader sees a message begin on one connection, then is handed another whose
     // data it never saw: it must not deliver the first connection's half message.
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let (mut first, mut second) = (client(), client());
     let mut opening = frame(1, true, false, &HELLO_FINAL[..3]);
     assert_eq!(reader.read(&mut first, &mut opening).unwrap().1, None);
@@ -1069,23 +1089,23 @@ fn rfc_7_1_1_1_after_server_no_context_takeover_a_reference_back_fails_with_1007
         server_no_context_takeover: true,
         ..DeflateParams::default()
     };
-    fails_with_1007(
-        &mut DeflateMessageReader::with_params(&params, Role::Client),
-        &[&HELLO, &HELLO_AGAIN],
-    );
-    // The permissive reader, and a server reading the client's direction, keep it.
-    for mut reader in [
-        DeflateMessageReader::new(),
-        DeflateMessageReader::with_params(&params, Role::Server),
+    let agreed = compressed_config().permessage_deflate(Some(params));
+    fails_with_1007(agreed, &[&HELLO, &HELLO_AGAIN]);
+    // Without negotiated parameters the reader keeps the window, and so it does when
+    // only the other direction (the client's) starts afresh.
+    let client_direction_only = DeflateParams {
+        client_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    for config in [
+        compressed_config(),
+        compressed_config().permessage_deflate(Some(client_direction_only)),
     ] {
-        let texts = client_reads(&mut reader, &[&HELLO, &HELLO_AGAIN]).unwrap();
+        let texts = client_reads(config, &[&HELLO, &HELLO_AGAIN]).unwrap();
         assert_eq!(texts, ["Hello", "Hello"]);
     }
     // Messages that stand alone read the same, a final block among them or not.
-    let texts = client_reads(
-        &mut DeflateMessageReader::with_params(&params, Role::Client),
-        &[&HELLO, &HELLO_FINAL, &HELLO],
-    );
+    let texts = client_reads(agreed, &[&HELLO, &HELLO_FINAL, &HELLO]);
     assert_eq!(texts.unwrap(), ["Hello", "Hello", "Hello"]);
 }
 
@@ -1104,19 +1124,16 @@ fn rfc_7_1_1_2_after_client_no_context_takeover_a_reference_back_fails_with_1007
             .unwrap();
         wire.extend_from_slice(&out[..n]);
     }
-    let read = |mut reader: DeflateMessageReader| {
+    let read = |config: Config| {
         read_all(
-            &mut reader,
-            &mut Connection::server(compressed_config()),
+            &mut MessageReader::new(),
+            &mut Connection::server(config),
             &mut wire.clone(),
         )
     };
-    let err = read(DeflateMessageReader::with_params(&params, Role::Server)).unwrap_err();
-    assert_eq!(err, ProtocolError::Extension);
-    assert_eq!(
-        read(DeflateMessageReader::new()).unwrap(),
-        ["Hello", "Hello"]
-    );
+    let agreed = compressed_config().permessage_deflate(Some(params));
+    assert_eq!(read(agreed).unwrap_err(), ProtocolError::Extension);
+    assert_eq!(read(compressed_config()).unwrap(), ["Hello", "Hello"]);
 }
 
 #[test]
@@ -1124,7 +1141,7 @@ fn a_frame_header_read_without_its_payload_keeps_the_reader_in_step() {
     // The connection opens the message when it reads the header, before any payload
     // reaches the reader: that is not a message start the reader missed.
     let mut conn = client();
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut header = frame(1, true, true, &HELLO);
     let mut payload = header.split_off(2);
     assert_eq!(reader.read(&mut conn, &mut header).unwrap(), (2, None));
@@ -1164,7 +1181,46 @@ fn a_response_with_window_bits_out_of_range_is_clamped_not_a_panic() {
 
 #[test]
 fn max_send_len_saturates_for_any_length() {
-    let sender = DeflateSender::new(&DeflateParams::default(), Role::Client);
+    let sender = sender_for(&DeflateParams::default(), Role::Client);
     assert_eq!(sender.max_send_len(usize::MAX), usize::MAX);
     assert_eq!(sender.max_send_len(8), 14 + 8 + 1 + 64);
+}
+
+/// Text that is not UTF-8 never goes out compressed: the peer would fail the connection
+/// with 1007 after inflating it (§8.1).
+#[test]
+fn s8_1_the_sender_refuses_text_that_is_not_utf8_before_compressing() {
+    let mut server = Connection::server(compressed_config());
+    let mut sender = sender_for(&DeflateParams::default(), Role::Server);
+    let mut out = vec![0xAAu8; sender.max_send_len(4)];
+    assert_eq!(
+        sender.send(&mut server, MessageKind::Text, b"ok\xC3(", &mut out),
+        Err(rfc6455::connection::SendError::InvalidUtf8)
+    );
+    assert!(out.iter().all(|&b| b == 0xAA));
+    assert!(sender
+        .send(&mut server, MessageKind::Text, "é".as_bytes(), &mut out)
+        .is_ok());
+}
+
+/// The connection's negotiated parameters configure the sender: nothing to repeat.
+#[test]
+fn a_sender_takes_its_parameters_and_role_from_the_connection() {
+    assert!(DeflateSender::new(&Connection::server(Config::default())).is_none());
+    assert!(DeflateSender::new(&Connection::server(compressed_config())).is_none());
+    let params = DeflateParams {
+        server_no_context_takeover: true,
+        ..DeflateParams::default()
+    };
+    let mut server = Connection::server(Config::default().permessage_deflate(Some(params)));
+    let mut sender = DeflateSender::new(&server).unwrap();
+    let mut out = vec![0u8; sender.max_send_len(5)];
+    let first = sender
+        .send(&mut server, MessageKind::Text, b"Hello", &mut out)
+        .unwrap();
+    let again = sender
+        .send(&mut server, MessageKind::Text, b"Hello", &mut out)
+        .unwrap();
+    // §7.2.3.2 with no context takeover: the second "Hello" cannot refer back.
+    assert_eq!(first, again);
 }

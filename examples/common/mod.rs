@@ -6,15 +6,11 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-#[cfg(feature = "deflate")]
-use rfc6455::connection::Role;
 use rfc6455::connection::{
     Config, Connection, Message, MessageKind, MessageReader, NoMasking, ProtocolError, SendError,
 };
 #[cfg(feature = "deflate")]
-use rfc6455::extensions::deflate::{
-    DeflateConfig, DeflateMessageReader, DeflateParams, DeflateSender,
-};
+use rfc6455::extensions::deflate::{DeflateConfig, DeflateSender};
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{
     AcceptResponse, ClientRequest, HandshakeRequest, HandshakeResponse, Limits, RequestError,
@@ -45,16 +41,17 @@ pub struct WebSocket<K: MaskKeySource> {
     end: usize,
     out: Vec<u8>,
     closed: bool,
-    /// permessage-deflate, when the handshake agreed on it.
+    /// The compressor, when the handshake agreed on permessage-deflate (the reader
+    /// inflates by itself).
     #[cfg(feature = "deflate")]
-    deflate: Option<(DeflateMessageReader, DeflateSender)>,
+    deflate: Option<DeflateSender>,
 }
 
 impl<K: MaskKeySource> WebSocket<K> {
     fn new(stream: TcpStream, conn: Connection<K>, leftover: &[u8]) -> Self {
         let mut buf = vec![0u8; READ_BUFFER.max(leftover.len())];
         buf[..leftover.len()].copy_from_slice(leftover);
-        WebSocket {
+        let ws = WebSocket {
             stream,
             conn,
             reader: MessageReader::new(),
@@ -65,25 +62,22 @@ impl<K: MaskKeySource> WebSocket<K> {
             closed: false,
             #[cfg(feature = "deflate")]
             deflate: None,
-        }
+        };
+        #[cfg(feature = "deflate")]
+        let ws = ws.with_deflate();
+        ws
     }
 
-    /// Switches to compressed messages with the agreed parameters.
+    /// A compressor if the connection was configured with permessage-deflate.
     #[cfg(feature = "deflate")]
-    fn with_deflate(mut self, params: Option<DeflateParams>, role: Role) -> Self {
-        self.deflate = params.map(|p| (DeflateMessageReader::new(), DeflateSender::new(&p, role)));
+    fn with_deflate(mut self) -> Self {
+        self.deflate = DeflateSender::new(&self.conn);
         self
     }
 
-    /// One read step through whichever reader is in use.
+    /// One read step through the reader, which inflates what is compressed.
     fn read_step(&mut self) -> Result<(usize, Option<Msg>), ProtocolError> {
         let input = &mut self.buf[self.start..self.end];
-        #[cfg(feature = "deflate")]
-        if let Some((reader, _)) = &mut self.deflate {
-            return reader
-                .read(&mut self.conn, input)
-                .map(|(n, m)| (n, m.map(own)));
-        }
         self.reader
             .read(&mut self.conn, input)
             .map(|(n, m)| (n, m.map(own)))
@@ -179,7 +173,7 @@ impl<K: MaskKeySource> WebSocket<K> {
 
     fn send_data(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         #[cfg(feature = "deflate")]
-        if let Some((_, sender)) = &mut self.deflate {
+        if let Some(sender) = &mut self.deflate {
             self.out.resize(sender.max_send_len(data.len()), 0);
             let n = sender
                 .send(&mut self.conn, kind, data, &mut self.out)
@@ -311,10 +305,8 @@ pub fn accept_with(
             };
             let leftover = &buf[request.head_len()..];
             #[cfg(feature = "deflate")]
-            let config = config.compressed_messages(deflate.is_some());
+            let config = config.permessage_deflate(deflate);
             let ws = WebSocket::new(stream, Connection::server(config), leftover);
-            #[cfg(feature = "deflate")]
-            let ws = ws.with_deflate(deflate, Role::Server);
             Ok((ws, accepted))
         }
         Ok(None) => Err(io::ErrorKind::UnexpectedEof.into()),
@@ -405,12 +397,9 @@ pub fn connect(url: &str, config: Config) -> io::Result<WebSocket<OsRandom>> {
                     .check_response(accepted.extensions())
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
                 #[cfg(feature = "deflate")]
-                let config = config.compressed_messages(deflate.is_some());
+                let config = config.permessage_deflate(deflate);
                 let conn = Connection::client(config, rng);
-                let ws = WebSocket::new(stream, conn, &leftover);
-                #[cfg(feature = "deflate")]
-                let ws = ws.with_deflate(deflate, Role::Client);
-                return Ok(ws);
+                return Ok(WebSocket::new(stream, conn, &leftover));
             }
             Ok(Status::Complete(HandshakeResponse::Rejected(rejected))) => {
                 return Err(io::Error::new(

@@ -1,4 +1,4 @@
-//! Arbitrary peer bytes read through `DeflateMessageReader` with permessage-deflate
+//! Arbitrary peer bytes read through `MessageReader` with permessage-deflate
 //! negotiated, then payloads from the same input compressed by `DeflateSender` and read
 //! back (see `deflate::check` for the layout).
 #![no_main]

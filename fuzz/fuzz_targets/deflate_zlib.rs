@@ -1,6 +1,6 @@
 //! permessage-deflate against real zlib: the differential check of
 //! `tests/deflate_zlib/model.rs` (shared with the proptest there) on `arbitrary` cases.
-//! zlib's streams, with every flush, inflate exactly through `DeflateMessageReader`
+//! zlib's streams, with every flush, inflate exactly through `MessageReader`
 //! cut at the case's frame and read sizes; `DeflateSender`'s inflate exactly in zlib;
 //! and with a mutation, ours and zlib's verdicts agree.
 #![no_main]

@@ -1,15 +1,13 @@
-//! The permessage-deflate driver: a caller's read loop around `DeflateMessageReader`,
+//! The permessage-deflate driver: a caller's read loop around `MessageReader`,
 //! over peer bytes cut in different ways, next to the frame-level run of `check_splits`
 //! on the same bytes; then a round trip of payloads from the same input through
 //! `DeflateSender` under the agreed parameters, with streams ended by a final block
 //! mixed in.
 
 use rfc6455::connection::{
-    CloseState, Config, Connection, MessageKind, ProtocolError, Role, MIN_READ_BUFFER,
+    CloseState, Config, Connection, MessageKind, MessageReader, ProtocolError, MIN_READ_BUFFER,
 };
-use rfc6455::extensions::deflate::{
-    DeflateMessageReader, DeflateParams, DeflateSender, DEFAULT_LEVEL,
-};
+use rfc6455::extensions::deflate::{DeflateParams, DeflateSender, DEFAULT_LEVEL};
 use rfc6455::frame::{Opcode, MAX_HEADER_LEN};
 use rfc6455::MaskKeySource;
 
@@ -33,7 +31,7 @@ const REPEATS: [usize; 4] = [1, 4, 16, 64];
 /// The cap on a repeated payload, to keep each run in milliseconds.
 const MAX_PAYLOAD: usize = 48 * 1024;
 
-/// What a caller of `DeflateMessageReader` saw, and what its connection sent.
+/// What a caller of `MessageReader` saw, and what its connection sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Messages {
     /// Messages with compressed ones inflated, then the error if one came.
@@ -150,7 +148,7 @@ fn read_all<K: MaskKeySource>(
 ) -> Messages {
     let limit = usize::try_from(script.config.max_message_size).unwrap_or(usize::MAX);
     let masked_replies = script.side == Side::Client;
-    let mut reader = DeflateMessageReader::new();
+    let mut reader = MessageReader::new();
     let mut seen = Vec::new();
     let mut sent = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
@@ -242,15 +240,14 @@ fn round_trip(script: &Script<'_>, cuts: &[usize], peer: &Peer) {
         payloads.push(piece.repeat(times));
         at = end;
     }
-    let config = Config::default().compressed_messages(true);
+    let config = Config::default().permessage_deflate(Some(peer.params));
     let (wire, expected) = match script.side {
         Side::Server => compress(
             Connection::client(config, CountingKeys::default()),
-            Role::Client,
             peer,
             &payloads,
         ),
-        Side::Client => compress(Connection::server(config), Role::Server, peer, &payloads),
+        Side::Client => compress(Connection::server(config), peer, &payloads),
     };
     let back = Script {
         side: script.side,
@@ -288,12 +285,13 @@ fn summary(seen: Option<&Seen>) -> String {
 /// the bytes and the messages a reader must see.
 fn compress<K: MaskKeySource>(
     mut conn: Connection<K>,
-    role: Role,
     peer: &Peer,
     payloads: &[Vec<u8>],
 ) -> (Vec<u8>, Vec<Seen>) {
-    let new_sender = || DeflateSender::with_level(&peer.params, role, peer.level);
-    let mut sender = new_sender();
+    let new_sender = |conn: &Connection<K>| {
+        DeflateSender::with_level(conn, peer.level).expect("permessage-deflate configured")
+    };
+    let mut sender = new_sender(&conn);
     let mut wire = Vec::new();
     let mut expected = Vec::new();
     for (i, payload) in payloads.iter().enumerate() {
@@ -307,7 +305,7 @@ fn compress<K: MaskKeySource>(
             // inflater; after the final block the inflater starts afresh, and so must
             // the sender's context.
             let stream = miniz_oxide::deflate::compress_to_vec(payload, peer.level);
-            sender = new_sender();
+            sender = new_sender(&conn);
             let mut out = vec![0u8; stream.len() + MAX_HEADER_LEN];
             let n = conn
                 .send_compressed_fragment(kind, &stream, true, &mut out)

@@ -34,8 +34,17 @@ pub struct Config {
     /// RSV1 on a message's first frame marks it compressed, as permessage-deflate
     /// defines once negotiated (RFC 7692 §6; default false). Compressed text is not
     /// checked for UTF-8 here: the extension checks what it inflates. RSV1 anywhere
-    /// else, and RSV2/RSV3 always, fail the connection.
+    /// else, and RSV2/RSV3 always, fail the connection. Set by
+    /// [`permessage_deflate`](Config::permessage_deflate); set it alone only for an
+    /// extension of your own on the frame-level API.
     pub compressed_messages: bool,
+    /// The permessage-deflate parameters both ends agreed to in the handshake (RFC 7692
+    /// §7), which turn on `compressed_messages`: the
+    /// [`MessageReader`](super::MessageReader) then inflates, and a
+    /// [`DeflateSender`](crate::extensions::deflate::DeflateSender) made for the
+    /// connection compresses, both under these parameters (default `None`).
+    #[cfg(feature = "deflate")]
+    pub permessage_deflate: Option<crate::extensions::deflate::DeflateParams>,
     /// Keepalive: after this long with nothing received, a Ping goes out (default off).
     pub ping_interval: Option<Duration>,
     /// Keepalive: how long the Pong to a keepalive Ping may take before the connection
@@ -61,6 +70,8 @@ impl Default for Config {
             max_fragments: 4096,
             auto_pong: true,
             compressed_messages: false,
+            #[cfg(feature = "deflate")]
+            permessage_deflate: None,
             ping_interval: None,
             ping_timeout: None,
             keepalive_any_frame: false,
@@ -103,6 +114,27 @@ impl Config {
     #[must_use]
     pub const fn auto_pong(mut self, on: bool) -> Self {
         self.auto_pong = on;
+        self
+    }
+
+    /// Sets [`Config::permessage_deflate`] to what the handshake agreed, `None` for no
+    /// compression.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection};
+    /// use rfc6455::extensions::deflate::DeflateParams;
+    /// let params = DeflateParams { server_no_context_takeover: true, ..DeflateParams::default() };
+    /// let server = Connection::server(Config::default().permessage_deflate(Some(params)));
+    /// assert_eq!(server.permessage_deflate(), Some(params));
+    /// assert!(server.config().compressed_messages);
+    /// ```
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub const fn permessage_deflate(
+        mut self,
+        params: Option<crate::extensions::deflate::DeflateParams>,
+    ) -> Self {
+        self.permessage_deflate = params;
         self
     }
 
@@ -176,7 +208,15 @@ impl Config {
                 self.max_fragments
             },
             auto_pong: self.auto_pong,
+            #[cfg(not(feature = "deflate"))]
             compressed_messages: self.compressed_messages,
+            #[cfg(feature = "deflate")]
+            compressed_messages: self.compressed_messages || self.permessage_deflate.is_some(),
+            #[cfg(feature = "deflate")]
+            deflate: match self.permessage_deflate {
+                Some(params) => params.pack(),
+                None => 0,
+            },
         }
     }
 }
@@ -190,4 +230,8 @@ pub(super) struct Limits {
     pub(super) max_fragments: u32,
     pub(super) auto_pong: bool,
     pub(super) compressed_messages: bool,
+    /// The permessage-deflate parameters, packed into the bytes the alignment leaves
+    /// free (see `DeflateParams::pack`).
+    #[cfg(feature = "deflate")]
+    pub(super) deflate: u16,
 }

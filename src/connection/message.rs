@@ -1,8 +1,9 @@
 //! Whole messages on top of the frame-level events (needs `alloc`).
 
-use alloc::vec::Vec;
-
+use super::buffer::Buf;
 use super::{Connection, Event, MessageKind, ProtocolError};
+#[cfg(feature = "deflate")]
+use crate::extensions::deflate::reader::{peer_keeps_window, Inflating};
 use crate::frame::CloseCode;
 use crate::random::MaskKeySource;
 
@@ -26,13 +27,23 @@ pub enum Message<'a> {
     },
 }
 
-/// Reassembles fragmented messages for a [`Connection`].
+/// Whole messages for a [`Connection`]: reassembled when fragmented, inflated when
+/// compressed (feature `deflate`, once permessage-deflate was negotiated).
 ///
 /// A message that arrives whole in one frame and in one read is handed out straight
-/// from the caller's buffer; a fragmented one is copied into one growing buffer that
-/// never exceeds [`Config::max_message_size`](super::Config::max_message_size) and is
-/// reused for the next message. Drive it exactly like [`Connection::read`]: one call,
-/// one step, drop `consumed` bytes, drain `poll_transmit`.
+/// from the caller's buffer; a fragmented or compressed one is built in one growing
+/// buffer that never holds more than
+/// [`Config::max_message_size`](super::Config::max_message_size) bytes of it (+ 1 while
+/// inflating) and is reused for the next message. Drive it exactly like
+/// [`Connection::read`]: one call, one step, drop `consumed` bytes, drain
+/// `poll_transmit`.
+///
+/// Compressed messages are inflated as their frames arrive (RFC 7692 §7.2.2): past the
+/// limit they fail with 1009 at that point, inflated text is checked for UTF-8 as it is
+/// produced (1007 at the first bad byte), undecodable data fails with 1007. The peer's
+/// LZ77 window is kept from message to message unless it agreed to no context
+/// takeover, up to 64 KiB beside the message. Without the `deflate` feature a
+/// compressed message fails the connection with 1007 ([`ProtocolError::Extension`]).
 ///
 /// ```
 /// use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
@@ -53,38 +64,52 @@ pub enum Message<'a> {
 /// assert_eq!(got.as_deref(), Some(r#"Text("Hello")"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct MessageReader {
-    buf: Vec<u8>,
-    /// The buffer holds a message already handed out: clear it on the next call.
-    delivered: bool,
-    /// A fragmented message has begun through this reader and not ended.
+    buf: Buf,
+    /// What the buffer holds that was already handed out: cleared on the next call.
+    delivered: Delivered,
+    /// The connection had an incoming message open after the last read.
     open: bool,
+    #[cfg(feature = "deflate")]
+    inflating: Inflating,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Delivered {
+    #[default]
+    Nothing,
+    /// A reassembled message: dropped.
+    Reassembled,
+    /// An inflated message: it joins the window if the peer keeps it.
+    #[cfg(feature = "deflate")]
+    Inflated { keep_window: bool },
+}
+
+impl core::fmt::Debug for MessageReader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MessageReader")
+            .field("buffered", &self.buf.message_len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MessageReader {
-    /// An empty reader; it allocates only when a fragmented message arrives.
+    /// An empty reader; it allocates only when a fragmented or compressed message
+    /// arrives.
     #[must_use]
-    pub const fn new() -> Self {
-        MessageReader {
-            buf: Vec::new(),
-            delivered: false,
-            open: false,
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Bytes held for the message in progress.
+    /// Bytes held for the message in progress (inflated bytes for a compressed one;
+    /// the deflate window is not counted).
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.message_len()
     }
 
     /// One step: reads one event from `input` through `conn` and returns how many bytes
     /// were consumed and, if it completed one, the message.
-    ///
-    /// This reader does not inflate: a compressed message (possible only with
-    /// [`Config::compressed_messages`](super::Config::compressed_messages)) fails the
-    /// connection with [`ProtocolError::Extension`]; the permessage-deflate layer reads
-    /// those.
     ///
     /// A reader must see every event of its connection: if the start of a message was
     /// read elsewhere (with [`Connection::read`], or through another reader), or this
@@ -95,56 +120,67 @@ impl MessageReader {
         conn: &mut Connection<K>,
         input: &'a mut [u8],
     ) -> Result<(usize, Option<Message<'a>>), ProtocolError> {
-        if self.delivered {
-            self.buf.clear();
-            self.delivered = false;
+        match core::mem::take(&mut self.delivered) {
+            Delivered::Nothing => {}
+            Delivered::Reassembled => self.buf.drop_message(),
+            #[cfg(feature = "deflate")]
+            Delivered::Inflated { keep_window } => {
+                self.inflating.next_message(&mut self.buf, keep_window)
+            }
         }
         if conn.message_open() != self.open {
-            self.buf = Vec::new();
-            self.open = false;
+            self.release();
             return Err(conn.fail(ProtocolError::ReaderOutOfStep));
         }
         let read = match conn.read(input) {
             Ok(read) => read,
             Err(e) => {
-                self.buf = Vec::new();
-                self.open = false;
+                self.release();
                 return Err(e);
             }
         };
         // The connection opens a message with its first frame's header, which may come
         // in a call of its own, before any payload: follow it, not the events.
         self.open = conn.message_open();
+        let limit = usize::try_from(conn.config().max_message_size).unwrap_or(usize::MAX);
         let message = match read.event {
             None => None,
             Some(Event::Ping(p)) => Some(Message::Ping(p)),
             Some(Event::Pong(p)) => Some(Message::Pong(p)),
             Some(Event::Close { code, reason }) => Some(Message::Close { code, reason }),
             Some(Event::Data {
-                compressed: true, ..
-            }) => {
-                // Inflating is the extension's job; this reader never sees plain text in it.
-                self.buf = Vec::new();
-                self.open = false;
-                return Err(conn.fail(ProtocolError::Extension));
-            }
-            Some(Event::Data {
                 kind,
                 payload,
                 message_finished,
+                compressed,
                 ..
             }) => {
-                let message = if message_finished && self.buf.is_empty() {
-                    payload
-                } else {
-                    self.append(payload, conn.config().max_message_size);
-                    if !message_finished {
-                        return Ok((read.consumed, None));
+                let delivered = if compressed {
+                    match self.inflate(conn, kind, payload, message_finished, limit) {
+                        Ok(delivered) => delivered,
+                        Err(e) => {
+                            self.release();
+                            return Err(conn.fail(e));
+                        }
                     }
-                    self.delivered = true;
-                    &self.buf
+                } else if message_finished && self.buf.message_len() == 0 {
+                    // Whole in the caller's buffer: no copy.
+                    return match whole(kind, payload) {
+                        Some(message) => Ok((read.consumed, Some(message))),
+                        None => {
+                            self.release();
+                            Err(conn.fail(ProtocolError::ReaderOutOfStep))
+                        }
+                    };
+                } else {
+                    self.buf.extend(payload, limit);
+                    Delivered::Reassembled
                 };
-                match whole(kind, message) {
+                if !message_finished {
+                    return Ok((read.consumed, None));
+                }
+                self.delivered = delivered;
+                match whole(kind, self.buf.message()) {
                     Some(message) => Some(message),
                     None => return Err(conn.fail(ProtocolError::ReaderOutOfStep)),
                 }
@@ -153,26 +189,50 @@ impl MessageReader {
         Ok((read.consumed, message))
     }
 
-    /// Appends without letting capacity pass `limit`: the connection has already
-    /// checked that the message fits, so `limit` is always enough.
-    fn append(&mut self, bytes: &[u8], limit: u64) {
-        let needed = self.buf.len() + bytes.len();
-        if needed > self.buf.capacity() {
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            let target = (self.buf.capacity() * 2).clamp(needed, limit.max(needed));
-            self.buf.reserve_exact(target - self.buf.len());
-        }
-        self.buf.extend_from_slice(bytes);
+    /// Inflates a piece of a compressed message; says how to clear it once delivered.
+    #[cfg(feature = "deflate")]
+    fn inflate<K: MaskKeySource>(
+        &mut self,
+        conn: &Connection<K>,
+        kind: MessageKind,
+        payload: &[u8],
+        message_finished: bool,
+        limit: usize,
+    ) -> Result<Delivered, ProtocolError> {
+        self.inflating
+            .inflate(kind, payload, message_finished, limit, &mut self.buf)?;
+        Ok(Delivered::Inflated {
+            keep_window: peer_keeps_window(conn.permessage_deflate(), conn.role()),
+        })
+    }
+
+    /// Without the `deflate` feature, nothing here can inflate (§9.1: an extension
+    /// this side does not implement cannot have been negotiated).
+    #[cfg(not(feature = "deflate"))]
+    fn inflate<K: MaskKeySource>(
+        &mut self,
+        _: &Connection<K>,
+        _: MessageKind,
+        _: &[u8],
+        _: bool,
+        _: usize,
+    ) -> Result<Delivered, ProtocolError> {
+        Err(ProtocolError::Extension)
+    }
+
+    /// Forgets everything after a failure: the connection reads nothing more.
+    fn release(&mut self) {
+        *self = MessageReader::default();
     }
 }
 
 fn whole(kind: MessageKind, payload: &[u8]) -> Option<Message<'_>> {
     match kind {
         MessageKind::Binary => Some(Message::Binary(payload)),
-        // The connection validated every byte and the message's end, and the reader saw
-        // the whole message (`open` is checked against the connection), so this does not
-        // fail; `forbid(unsafe_code)` rules out the unchecked conversion, so the check
-        // runs again, at SIMD speed.
+        // The connection validated every byte and the message's end (or the inflater
+        // did), and the reader saw the whole message (`open` is checked against the
+        // connection), so this does not fail; `forbid(unsafe_code)` rules out the
+        // unchecked conversion, so the check runs again, at SIMD speed.
         MessageKind::Text => simdutf8::basic::from_utf8(payload).ok().map(Message::Text),
     }
 }

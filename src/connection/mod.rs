@@ -20,6 +20,8 @@
 //! The read buffer must hold at least [`MIN_READ_BUFFER`] bytes, the largest control
 //! frame, because control frames are delivered whole.
 
+#[cfg(feature = "alloc")]
+pub(crate) mod buffer;
 mod config;
 mod error;
 mod event;
@@ -237,6 +239,8 @@ impl<K: MaskKeySource> Connection<K> {
             .max_fragments(limits.max_fragments)
             .auto_pong(limits.auto_pong)
             .compressed_messages(limits.compressed_messages);
+        #[cfg(feature = "deflate")]
+        let config = config.permessage_deflate(self.permessage_deflate());
         self.timer_settings(config)
     }
 
@@ -261,6 +265,13 @@ impl<K: MaskKeySource> Connection<K> {
             Phase::Closed => self.role == Role::Server,
             Phase::Open | Phase::CloseSent | Phase::CloseReceived => false,
         }
+    }
+
+    /// The permessage-deflate parameters this connection was configured with
+    /// ([`Config::permessage_deflate`]).
+    #[cfg(feature = "deflate")]
+    pub fn permessage_deflate(&self) -> Option<crate::extensions::deflate::DeflateParams> {
+        crate::extensions::deflate::DeflateParams::unpack(self.limits.deflate)
     }
 
     /// Whether an incoming data message has begun and not ended: message readers check

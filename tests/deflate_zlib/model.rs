@@ -5,7 +5,7 @@
 //!
 //! - **zlib compresses, we inflate.** zlib's raw deflate makes each message with the
 //!   case's flush ([`Flush`]); the payloads are framed with random fragment sizes and
-//!   read by `DeflateMessageReader` in random read sizes. It must deliver exactly the
+//!   read by `MessageReader` in random read sizes. It must deliver exactly the
 //!   original messages, and so must the zlib inflater this module models a receiver
 //!   with ([`ZlibReader`]).
 //! - **We compress, zlib inflates.** `DeflateSender`'s payloads, under the same window
@@ -13,7 +13,7 @@
 //!   across messages with context takeover, a fresh one per message without, and at
 //!   windows below 15 bits an output of one byte per call, so that zlib checks every
 //!   distance against its window rather than against what the call wrote.
-//! - **Corrupt streams.** One of zlib's payloads is mutated; `DeflateMessageReader` and
+//! - **Corrupt streams.** One of zlib's payloads is mutated; `MessageReader` and
 //!   [`ZlibReader`] must agree message by message: the same bytes for each message they
 //!   both accept, and the first failure at the same message, as corrupt data (1007) or
 //!   as too big (1009).
@@ -39,8 +39,8 @@
 #![allow(dead_code)]
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
-use rfc6455::connection::{Config, Connection, Message, MessageKind, ProtocolError, Role};
-use rfc6455::extensions::deflate::{DeflateMessageReader, DeflateParams, DeflateSender};
+use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader, ProtocolError};
+use rfc6455::extensions::deflate::{DeflateParams, DeflateSender};
 
 /// The stripped sync tail (§7.2.1).
 pub const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
@@ -308,15 +308,13 @@ impl ZlibReader {
 }
 
 /// `payloads` as compressed binary messages from a server, each cut into fragments,
-/// read by a client's `reader` in reads of random sizes, up to the first error.
-pub fn our_read(
-    reader: &mut DeflateMessageReader,
-    payloads: &[Vec<u8>],
-    limit: usize,
-    rng: &mut Rng,
-) -> Verdicts {
+/// read by a client's `MessageReader` in reads of random sizes, up to the first error.
+/// The client's connection has the case's parameters: whether the server keeps its
+/// context decides whether the reader keeps the window.
+pub fn our_read(case: &Case, payloads: &[Vec<u8>], limit: usize, rng: &mut Rng) -> Verdicts {
+    let reader = &mut MessageReader::new();
     let config = Config::default()
-        .compressed_messages(true)
+        .permessage_deflate(Some(server_params(case)))
         .max_message_size(limit as u64);
     let mut server = Connection::server(config);
     let mut wire = Vec::new();
@@ -374,15 +372,11 @@ pub fn our_read(
     }
 }
 
-/// The reader for the case: it knows whether the server keeps its context.
-pub fn client_reader(case: &Case) -> DeflateMessageReader {
-    DeflateMessageReader::with_params(&server_params(case), Role::Client)
-}
-
 /// Our payloads for `case`'s messages, sent by a server under its parameters.
 pub fn our_compress(case: &Case) -> Vec<Vec<u8>> {
-    let mut server = Connection::server(Config::default().compressed_messages(true));
-    let mut sender = DeflateSender::with_level(&server_params(case), Role::Server, case.level);
+    let config = Config::default().permessage_deflate(Some(server_params(case)));
+    let mut server = Connection::server(config);
+    let mut sender = DeflateSender::with_level(&server, case.level).expect("configured");
     case.messages
         .iter()
         .map(|(message, _)| {
@@ -422,7 +416,7 @@ pub fn check_valid(case: &Case) {
 
     let zlib_made = zlib_compress(case);
     let mut rng = Rng::new(case.seed);
-    let ours = our_read(&mut client_reader(case), &zlib_made, limit, &mut rng);
+    let ours = our_read(case, &zlib_made, limit, &mut rng);
     assert!(
         ours == expected,
         "{}",
@@ -474,7 +468,7 @@ pub fn check_corrupt(case: &Case, mutation: Mutation) {
     let limit = limit_for(case);
     let theirs = ZlibReader::new(15, case.takeover, usize::MAX >> 1).read_all(&payloads, limit);
     let mut rng = Rng::new(case.seed);
-    let ours = our_read(&mut client_reader(case), &payloads, limit, &mut rng);
+    let ours = our_read(case, &payloads, limit, &mut rng);
     if ours == theirs {
         return;
     }

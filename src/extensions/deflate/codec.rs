@@ -1,7 +1,6 @@
 //! Raw DEFLATE both ways, framed the way RFC 7692 §7.2 wants it.
 
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 
 use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
 use miniz_oxide::deflate::stream::deflate;
@@ -13,6 +12,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::{MZError, MZFlush};
 
 use super::negotiate::MAX_WINDOW_BITS;
+use crate::connection::buffer::Buf;
 use crate::connection::ProtocolError;
 
 /// The empty stored block a sync flush ends with: stripped on send, restored on receive
@@ -24,103 +24,7 @@ const STEP: usize = 16 * 1024;
 
 /// The farthest back a DEFLATE match reaches (RFC 1951 §3.2.5), whatever window the peer
 /// agreed to: all the history a message can use.
-pub(crate) const WINDOW: usize = 32 * 1024;
-
-/// Initialised storage with a fill mark, so output can be written in place and the
-/// zeroing is paid once per byte of capacity, not once per call.
-///
-/// For the reader it is laid out as `[history | message]`: the history is the end of
-/// the earlier compressed messages, which the message being inflated may refer back to
-/// (§7.2.2), so a back-reference is an ordinary copy within the buffer and one that
-/// reaches before its start is corrupt data.
-///
-/// Every method keeps `start <= len <= bytes.len()`, which the slicing and subtractions
-/// below rely on.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Buf {
-    bytes: Vec<u8>,
-    /// Where the message begins: the history is `bytes[..start]`.
-    start: usize,
-    len: usize,
-}
-
-impl Buf {
-    pub(crate) const fn new() -> Self {
-        Buf {
-            bytes: Vec::new(),
-            start: 0,
-            len: 0,
-        }
-    }
-
-    /// The message: what has been appended since the history.
-    pub(crate) fn message(&self) -> &[u8] {
-        &self.bytes[self.start..self.len]
-    }
-
-    pub(crate) fn message_len(&self) -> usize {
-        self.len - self.start
-    }
-
-    /// Drops the message, keeping the history.
-    pub(crate) fn drop_message(&mut self) {
-        self.len = self.start;
-    }
-
-    pub(crate) fn release(&mut self) {
-        *self = Buf::new();
-    }
-
-    /// Makes the message part of the history. Only the last [`WINDOW`] bytes can ever be
-    /// referred to; the rest is dropped once it is at least as long as what is kept, so
-    /// the move costs at most one byte per byte inflated and small messages do not pay
-    /// 32 KiB each.
-    fn keep_message_as_history(&mut self) {
-        if self.len >= 2 * WINDOW {
-            self.bytes.copy_within(self.len - WINDOW..self.len, 0);
-            self.len = WINDOW;
-        }
-        self.start = self.len;
-    }
-
-    fn forget_history(&mut self) {
-        self.start = 0;
-        self.len = 0;
-    }
-
-    /// Free room after the filled part, at least `want` bytes where `cap` allows, grown
-    /// by doubling but never past `cap` bytes in all. Empty only when full to `cap`.
-    fn spare(&mut self, want: usize, cap: usize) -> &mut [u8] {
-        let end = self.reserve(want, cap);
-        &mut self.bytes[self.len..end]
-    }
-
-    /// Grows the storage for [`spare`](Self::spare) and returns where its room ends.
-    fn reserve(&mut self, want: usize, cap: usize) -> usize {
-        let needed = self.len.saturating_add(want).min(cap);
-        if needed > self.bytes.len() {
-            let target = self
-                .bytes
-                .len()
-                .saturating_mul(2)
-                .clamp(needed, cap.max(needed));
-            self.bytes.reserve_exact(target - self.bytes.len());
-            self.bytes.resize(target, 0);
-        }
-        self.bytes.len().min(cap).max(self.len)
-    }
-
-    /// Appends `data` to the message, which the caller has checked against its `limit`.
-    pub(crate) fn extend(&mut self, data: &[u8], limit: usize) {
-        let at = self.len;
-        let cap = self
-            .start
-            .saturating_add(limit)
-            .max(at.saturating_add(data.len()));
-        self.spare(data.len(), cap)[..data.len()].copy_from_slice(data);
-        self.len = at + data.len();
-    }
-}
+const WINDOW: usize = 32 * 1024;
 
 /// Our compressor. The state is allocated on the first message.
 #[derive(Clone)]
@@ -286,7 +190,7 @@ impl Inflater {
     /// next message must stand alone.
     pub(crate) fn next_message(&mut self, out: &mut Buf, keep_window: bool) {
         if keep_window {
-            out.keep_message_as_history();
+            out.keep_message_as_history(WINDOW);
         } else {
             out.forget_history();
         }

@@ -7,17 +7,19 @@
 //!    [`DeflateConfig::check_response`]. A server picks the first acceptable offer with
 //!    [`DeflateConfig::accept`] and answers with [`DeflateParams::response`]. Either way
 //!    the result is the agreed [`DeflateParams`], or `None` for no compression.
-//! 2. **Configure the connection** with
-//!    [`Config::compressed_messages`](crate::connection::Config::compressed_messages)`(true)`,
-//!    so RSV1 marks a message compressed instead of failing it.
-//! 3. **Per message:** [`DeflateMessageReader`] reads (inflating what is compressed,
-//!    passing the rest through) and [`DeflateSender`] compresses and frames. Control
-//!    frames are never compressed. Uncompressed messages may still be sent with the
-//!    connection's own `send_*` calls.
+//! 2. **Configure the connection** with the result:
+//!    [`Config::permessage_deflate`](crate::connection::Config::permessage_deflate).
+//!    RSV1 then marks a message compressed instead of failing it, and the parameters
+//!    live in one place, so the reader and the sender cannot disagree with them.
+//! 3. **Per message:** the connection's [`MessageReader`](crate::connection::MessageReader)
+//!    inflates what is compressed (and passes the rest through); a [`DeflateSender`]
+//!    made for the connection compresses and frames. Control frames are never
+//!    compressed. Uncompressed messages may still be sent with the connection's own
+//!    `send_*` calls.
 //!
 //! ```
-//! use rfc6455::connection::{Config, Connection, Message, MessageKind, Role};
-//! use rfc6455::extensions::deflate::{DeflateConfig, DeflateMessageReader, DeflateSender};
+//! use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
+//! use rfc6455::extensions::deflate::{DeflateConfig, DeflateSender};
 //! use rfc6455::handshake::{
 //!     AcceptResponse, ClientRequest, HandshakeResponse, Limits, RequestParser, ResponseParser,
 //! };
@@ -46,11 +48,11 @@
 //! assert_eq!(client_params, server_params);
 //!
 //! // Messages: the server compresses, the client inflates.
-//! let conn_config = Config::default().compressed_messages(true);
-//! let mut server = Connection::server(conn_config);
-//! let mut client = Connection::client(conn_config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
-//! let mut sender = DeflateSender::new(&server_params, Role::Server);
-//! let mut reader = DeflateMessageReader::new();
+//! let mut server = Connection::server(Config::default().permessage_deflate(Some(server_params)));
+//! let client_config = Config::default().permessage_deflate(Some(client_params));
+//! let mut client = Connection::client(client_config, rfc6455::DeterministicKeys::repeating([1, 2, 3, 4]));
+//! let mut sender = DeflateSender::new(&server).expect("negotiated");
+//! let mut reader = MessageReader::new();
 //! let json = br#"{"symbol":"ACME","price":12.5,"symbol":"ACME","price":12.5}"#;
 //! let mut frames = vec![0u8; sender.max_send_len(json.len())];
 //! let n = sender.send(&mut server, MessageKind::Text, json, &mut frames)?;
@@ -68,11 +70,11 @@
 //! earlier message (§7.2.2) is a copy within one buffer. This holds across a message
 //! that ends its DEFLATE stream with a final block (§7.2.3.4): the next stream starts
 //! with the same window, as zlib's does after `inflateSetDictionary`. Uncompressed
-//! messages are not part of the window. A reader built with
-//! [`DeflateMessageReader::with_params`] drops the window at each message's end when
-//! the peer agreed to no context takeover; [`DeflateMessageReader::new`] always keeps
-//! it, which reads every peer but does not catch one that refers back after agreeing
-//! not to. Distances are not checked against the peer's agreed window, only against
+//! messages are not part of the window. The reader drops the window at each message's
+//! end when the peer agreed to no context takeover (the connection's parameters say
+//! so); on a connection with `compressed_messages` turned on by hand, without
+//! parameters, it always keeps it, which reads every peer but does not catch one that
+//! refers back after agreeing not to. Distances are not checked against the peer's agreed window, only against
 //! what exists: zlib enforces a window only across its call boundaries, so such a check
 //! would not be a property of the data.
 //!
@@ -113,7 +115,7 @@
 //! |---|---|---|
 //! | 8 – 15 | ≈ 312 KiB | 10.3 KiB of decoder state (10,504 bytes on 64-bit), plus the window |
 //!
-//! The window lives in the [`DeflateMessageReader`]'s buffer, in front of the message
+//! The window lives in the [`MessageReader`](crate::connection::MessageReader)'s buffer, in front of the message
 //! being read: with context takeover, once the peer has sent 32 KiB, between 32 and
 //! 64 KiB of it (trimmed to 32 KiB whenever it reaches 64 KiB, so the trimming costs at
 //! most a byte moved per byte inflated); without, none. The message itself takes at
@@ -126,12 +128,11 @@
 
 mod codec;
 mod negotiate;
-mod reader;
+pub(crate) mod reader;
 mod sender;
 
 pub use negotiate::{
     DeflateConfig, DeflateParams, HeaderValue, NegotiationError, EXTENSION_NAME, MAX_WINDOW_BITS,
     MIN_WINDOW_BITS,
 };
-pub use reader::DeflateMessageReader;
 pub use sender::{DeflateSender, DEFAULT_LEVEL};

@@ -289,6 +289,44 @@ impl DeflateParams {
     }
 
     /// Whether the server's (or the client's) compressor resets after every message.
+    /// The parameters in 16 bits, so a connection keeps them within its memory budget:
+    /// bit 15 says they are there, bits 0 and 1 hold the two no-context-takeover flags,
+    /// bits 2–5 and 6–9 the window bits (0 for none, else clamped to 8–15).
+    pub(crate) const fn pack(&self) -> u16 {
+        const fn bits(value: Option<u8>) -> u16 {
+            match value {
+                None => 0,
+                Some(b) if b < MIN_WINDOW_BITS => MIN_WINDOW_BITS as u16,
+                Some(b) if b > MAX_WINDOW_BITS => MAX_WINDOW_BITS as u16,
+                Some(b) => b as u16,
+            }
+        }
+        1 << 15
+            | self.server_no_context_takeover as u16
+            | (self.client_no_context_takeover as u16) << 1
+            | bits(self.server_max_window_bits) << 2
+            | bits(self.client_max_window_bits) << 6
+    }
+
+    /// The parameters [`pack`](Self::pack) packed; `None` for 0.
+    pub(crate) const fn unpack(packed: u16) -> Option<Self> {
+        const fn bits(value: u16) -> Option<u8> {
+            match value & 0xF {
+                0 => None,
+                b => Some(b as u8),
+            }
+        }
+        if packed & 1 << 15 == 0 {
+            return None;
+        }
+        Some(DeflateParams {
+            server_no_context_takeover: packed & 1 != 0,
+            client_no_context_takeover: packed & 2 != 0,
+            server_max_window_bits: bits(packed >> 2),
+            client_max_window_bits: bits(packed >> 6),
+        })
+    }
+
     pub(crate) fn no_context_takeover(&self, compressing_side_is_server: bool) -> bool {
         if compressing_side_is_server {
             self.server_no_context_takeover
