@@ -4,7 +4,7 @@
 //! Then one large message, read whole.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use rfc6455::connection::{Config, Connection, MessageKind, MessageReader};
+use rfc6455::connection::{Config, Connection, MessageKind, MessageReader, Received};
 use rfc6455::extensions::deflate::{DeflateParams, DeflateSender};
 
 fn quotes(n: usize) -> Vec<String> {
@@ -85,7 +85,8 @@ fn json(c: &mut Criterion) {
                     let mut reader = MessageReader::new();
                     for frame in &wire {
                         let mut frame = frame.clone();
-                        let (_, message) = reader.read(&mut client, &mut frame).unwrap();
+                        let Received { event: message, .. } =
+                            reader.read(&mut client, &mut frame).unwrap();
                         black_box(message);
                     }
                 })
@@ -119,7 +120,7 @@ fn large(c: &mut Criterion) {
         let mut reader = MessageReader::new();
         b.iter(|| {
             let mut frame = frame.clone();
-            let (_, message) = reader.read(&mut client, &mut frame).unwrap();
+            let Received { event: message, .. } = reader.read(&mut client, &mut frame).unwrap();
             black_box(message);
         })
     });

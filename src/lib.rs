@@ -7,61 +7,72 @@
 //!
 //! - [`handshake`]: the opening handshake, server and client (§4).
 //! - [`connection`]: the state machine after the handshake (§5–§7): frames to events,
-//!   control frames, the closing handshake, limits.
+//!   control frames, the closing handshake, limits, keepalive and close deadlines.
 //! - [`frame`]: the stateless frame codec underneath (§5).
+//! - [`time`]: the caller's clock, as the timers see it.
 //! - `extensions` (feature `deflate`): permessage-deflate compression (RFC 7692).
 //!
-//! Incomplete input is never an error: decoders answer [`Status::Partial`] (or consume
-//! nothing) until they have enough bytes. Encoders write into a caller's `&mut [u8]`; a
-//! buffer too small is left untouched and the error says how many bytes are needed
+//! Incomplete input is never an error. A decoder of one item (a frame header, a
+//! handshake head) answers [`Status::Partial`] until it has enough bytes; a stream
+//! reader ([`Connection::read`](connection::Connection::read), `MessageReader::read`)
+//! answers a [`Received`](connection::Received) that consumed nothing and holds no
+//! event ([`is_partial`](connection::Received::is_partial)), and its batch form
+//! `read_all` reads until then. Encoders write into a caller's `&mut [u8]`; a buffer
+//! too small is left untouched and the error says how many bytes are needed
 //! ([`InsufficientSize`]).
 //!
 //! # The read/write loop
 //!
-//! After the handshake, a connection is driven by four calls. The example runs a server
-//! against bytes a client produced, as a transport would deliver them:
+//! After the handshake, a connection is driven by a few calls: bytes in
+//! (`read_all`), replies out (`poll_transmit`), timers (`poll_timeout` /
+//! `handle_timeout` with the caller's clock), and `should_close_transport`. The example
+//! runs a server with keepalive on a simulated clock against bytes a client produced,
+//! as a transport would deliver them:
 //!
 //! ```
+//! use core::time::Duration;
 //! use rfc6455::connection::{Config, Connection, Event};
 //! use rfc6455::frame::CloseCode;
+//! use rfc6455::time::Timestamp;
 //! use rfc6455::DeterministicKeys;
 //!
-//! // What arrived from the network: two masked frames and the client's Close.
-//! let mut client = Connection::client(Config::default(), DeterministicKeys::repeating([0x37, 0xfa, 0x21, 0x3d]));
+//! // What arrived from the network: a masked message, a Ping, and the client's Close.
+//! let mut client = Connection::client(Config::default(), DeterministicKeys::sequence(7));
 //! let mut network = vec![0u8; 256];
 //! let mut n = client.send_text("Hello", &mut network)?;
 //! n += client.send_ping(b"are you there?", &mut network[n..])?;
 //! n += client.send_close(CloseCode::NORMAL, "bye", &mut network[n..])?;
 //! network.truncate(n);
 //!
-//! let mut server = Connection::server(Config::default());
-//! let mut read_buf = network; // 1. bytes read from the transport
-//! let mut start = 0;
+//! let config = Config::default().recommended_timers(); // ping 20 s, pong 20 s, close 10 s
+//! let mut server = Connection::server(config);
 //! let mut to_send = Vec::new();
-//! loop {
-//!     // 2. turn the unconsumed bytes into an event, then drop the consumed prefix
-//!     let read = server.read(&mut read_buf[start..])?;
-//!     match read.event {
-//!         Some(Event::Data { payload, message_finished, .. }) => {
-//!             assert_eq!(payload, b"Hello");
-//!             assert!(message_finished);
-//!         }
-//!         Some(Event::Ping(data)) => assert_eq!(data, b"are you there?"),
-//!         Some(Event::Close { code, reason }) => assert_eq!((code, reason), (CloseCode::NORMAL, "bye")),
-//!         Some(Event::Pong(_)) | None => {}
+//! let mut out = [0u8; 256];
+//! let mut read_buf = Vec::new();
+//! // The transport hands over the bytes in pieces, 10 seconds apart.
+//! for (i, piece) in network.chunks(16).enumerate() {
+//!     let now = Timestamp::from_duration(Duration::from_secs(10 * i as u64));
+//!     // 1. bytes read from the transport, after what the last read left unconsumed
+//!     read_buf.extend_from_slice(piece);
+//!     let used = server.read_all(&mut read_buf, |event| match event {
+//!         Event::Data { payload, .. } => assert_eq!(payload, b"Hello"),
+//!         Event::Ping(data) => assert_eq!(data, b"are you there?"),
+//!         Event::Close { code, .. } => assert_eq!(code, CloseCode::NORMAL),
+//!         Event::Pong(_) => {}
+//!     })?;
+//!     read_buf.drain(..used);
+//!     // 2. the timers, at the time the bytes arrived (a peer gone silent ends here)
+//!     if let Some(Event::Close { code, reason }) = server.handle_timeout(now) {
+//!         panic!("{code:?} {reason}");
 //!     }
-//!     start += read.consumed;
-//!     // 3. after every read, drain the replies the protocol obliges (pong, close echo)
-//!     let mut out = [0u8; 256];
-//!     loop {
-//!         let n = server.poll_transmit(&mut out)?;
-//!         if n == 0 { break; }
-//!         to_send.extend_from_slice(&out[..n]);
-//!     }
-//!     // 4. close the transport when told to; with nothing consumed, read more bytes
-//!     if server.should_close_transport() || (read.consumed == 0 && read.event.is_none()) {
+//!     // 3. the replies the protocol obliges (Pong, Close echo, keepalive Ping)
+//!     let n = server.poll_transmit(&mut out)?;
+//!     to_send.extend_from_slice(&out[..n]);
+//!     // 4. close the transport when told to; else wait for input or poll_timeout
+//!     if server.should_close_transport() {
 //!         break;
 //!     }
+//!     assert!(server.poll_timeout().is_some_and(|deadline| deadline > now));
 //! }
 //! assert!(server.should_close_transport());
 //! assert_eq!(to_send[0], 0x8A); // the pong, then the close echo

@@ -894,7 +894,7 @@ fn message_reader_without_deflate_refuses_compressed_messages() {
     assert_eq!(
         reader
             .read(&mut conn, &mut bytes)
-            .map(|(n, m)| (n, m.is_some())),
+            .map(|step| (step.consumed, step.event.is_some())),
         Err(ProtocolError::Extension)
     );
     assert_eq!(close_code_of(&drain(&mut conn)), Some(1007));

@@ -4,7 +4,7 @@
 
 use rfc6455::connection::MessageReader;
 use rfc6455::connection::{
-    Config, Connection, Message, MessageKind, NoMasking, ProtocolError, Role,
+    Config, Connection, Message, MessageKind, NoMasking, ProtocolError, Received, Role,
 };
 use rfc6455::extensions::deflate::{DeflateConfig, DeflateParams, DeflateSender, NegotiationError};
 use rfc6455::frame::CloseCode;
@@ -48,7 +48,10 @@ fn read_all<K: rfc6455::MaskKeySource>(
     let mut texts = Vec::new();
     let mut start = 0;
     while start < wire.len() {
-        let (consumed, message) = reader.read(conn, &mut wire[start..])?;
+        let Received {
+            consumed,
+            event: message,
+        } = reader.read(conn, &mut wire[start..])?;
         match message {
             Some(Message::Text(t)) => texts.push(t.to_owned()),
             Some(Message::Binary(b)) => texts.push(format!("{b:?}")),
@@ -254,7 +257,10 @@ fn large_message_trickled_in_small_reads_and_every_window_size() {
                 let take = (200 - buf.len()).min(wire.len() - fed);
                 buf.extend_from_slice(&wire[fed..fed + take]);
                 fed += take;
-                let (consumed, message) = reader.read(&mut server, &mut buf).unwrap();
+                let Received {
+                    consumed,
+                    event: message,
+                } = reader.read(&mut server, &mut buf).unwrap();
                 if let Some(Message::Text(t)) = message {
                     got.push(t == text);
                 }
@@ -294,7 +300,10 @@ fn bomb_fails_with_1009_without_allocating_past_the_limit() {
         buf.extend_from_slice(&wire[fed..fed + take]);
         fed += take;
         match reader.read(&mut server, &mut buf) {
-            Ok((consumed, message)) => {
+            Ok(Received {
+                consumed,
+                event: message,
+            }) => {
                 assert!(message.is_none());
                 assert!(reader.buffered() <= limit);
                 buf.drain(..consumed);
@@ -348,7 +357,7 @@ fn invalid_utf8_fails_fast_with_1007() {
     let mut start = 0;
     let err = loop {
         match reader.read(&mut conn, &mut wire[start..]) {
-            Ok((consumed, _)) => start += consumed,
+            Ok(Received { consumed, event: _ }) => start += consumed,
             Err(e) => break e,
         }
     };
@@ -406,7 +415,7 @@ fn failure_however_cut(wire: &[u8], limit: u64) -> ProtocolError {
     for &b in wire {
         buf.push(b);
         match reader.read(&mut server, &mut buf) {
-            Ok((consumed, _)) => drop(buf.drain(..consumed)),
+            Ok(Received { consumed, event: _ }) => drop(buf.drain(..consumed)),
             Err(e) => {
                 bytewise = Some(e);
                 break;
@@ -758,7 +767,10 @@ fn round_trip(params: &DeflateParams, level: u8, payloads: &[Vec<u8>]) -> Vec<Ve
     let mut reader = MessageReader::new();
     let (mut at, mut back) = (0, Vec::new());
     while at < wire.len() {
-        let (consumed, message) = reader.read(&mut server, &mut wire[at..]).expect("valid");
+        let Received {
+            consumed,
+            event: message,
+        } = reader.read(&mut server, &mut wire[at..]).expect("valid");
         if let Some(Message::Binary(b)) = message {
             back.push(b.to_vec());
         }
@@ -1068,7 +1080,7 @@ fn a_reader_shared_by_two_connections_fails_with_1011() {
     let mut reader = MessageReader::new();
     let (mut first, mut second) = (client(), client());
     let mut opening = frame(1, true, false, &HELLO_FINAL[..3]);
-    assert_eq!(reader.read(&mut first, &mut opening).unwrap().1, None);
+    assert_eq!(reader.read(&mut first, &mut opening).unwrap().event, None);
     let mut other = frame(1, false, true, b"plain");
     let err = reader.read(&mut second, &mut other).unwrap_err();
     assert_eq!(err, ProtocolError::ReaderOutOfStep);
@@ -1144,8 +1156,17 @@ fn a_frame_header_read_without_its_payload_keeps_the_reader_in_step() {
     let mut reader = MessageReader::new();
     let mut header = frame(1, true, true, &HELLO);
     let mut payload = header.split_off(2);
-    assert_eq!(reader.read(&mut conn, &mut header).unwrap(), (2, None));
-    let (consumed, message) = reader.read(&mut conn, &mut payload).unwrap();
+    assert!(matches!(
+        reader.read(&mut conn, &mut header).unwrap(),
+        Received {
+            consumed: 2,
+            event: None
+        }
+    ));
+    let Received {
+        consumed,
+        event: message,
+    } = reader.read(&mut conn, &mut payload).unwrap();
     assert_eq!(
         (consumed, message),
         (HELLO.len(), Some(Message::Text("Hello")))

@@ -6,7 +6,7 @@
 
 mod support;
 
-use rfc6455::connection::{CloseState, Config, Connection, Event, ProtocolError, Read};
+use rfc6455::connection::{CloseState, Config, Connection, Event, ProtocolError, Received};
 #[cfg(feature = "alloc")]
 use rfc6455::connection::{Message, MessageReader};
 use rfc6455::frame::{apply_mask, CloseCode, FrameError, FrameHeader, Opcode};
@@ -150,7 +150,7 @@ fn tally(conn: &mut Connection, bytes: &mut [u8]) -> Tally {
                 t.error = Some(e);
                 return t;
             }
-            Ok(Read { consumed, event }) => {
+            Ok(Received { consumed, event }) => {
                 t.consumed += consumed;
                 match event {
                     Some(Event::Data {
@@ -961,7 +961,7 @@ fn message_reader_refuses_the_fragment_flood_and_lets_go_of_its_buffer() {
     let mut at = 0;
     let error = loop {
         match reader.read(&mut conn, &mut bytes[at..]) {
-            Ok((consumed, _)) => at += consumed,
+            Ok(Received { consumed, event: _ }) => at += consumed,
             Err(e) => break e,
         }
     };
@@ -981,7 +981,7 @@ fn message_reader_refuses_compressed_text_that_is_not_utf8() {
     let mut reader = MessageReader::new();
     let result = reader
         .read(&mut conn, &mut bytes)
-        .map(|(n, m)| (n, m.is_some()));
+        .map(|step| (step.consumed, step.event.is_some()));
     assert_eq!(result, Err(ProtocolError::Extension));
     assert_eq!(close_code_in(&drain(&mut conn)), Some(1007));
 }
@@ -1001,7 +1001,10 @@ fn message_reader_delivers_a_message_of_exactly_the_limit() {
     let mut reader = MessageReader::new();
     let mut at = 0;
     loop {
-        let (consumed, message) = reader.read(&mut conn, &mut bytes[at..]).unwrap();
+        let Received {
+            consumed,
+            event: message,
+        } = reader.read(&mut conn, &mut bytes[at..]).unwrap();
         at += consumed;
         if let Some(Message::Binary(data)) = message {
             assert_eq!(data.len(), 4096);

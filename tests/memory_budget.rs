@@ -11,7 +11,7 @@ mod support;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, Read};
+use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, Received};
 use support::*;
 
 struct Counting;
@@ -145,7 +145,7 @@ fn frames(config: Config, input: &[u8], buf: &mut [u8]) -> Option<ProtocolError>
     let mut conn = Connection::server(config);
     let mut out = [0u8; 512];
     pump(input, buf, |window| {
-        let Read { consumed, event } = conn.read(window)?;
+        let Received { consumed, event } = conn.read(window)?;
         while conn.poll_transmit(&mut out).expect("room for any reply") > 0 {}
         Ok((consumed, event.is_some()))
     })
@@ -159,7 +159,10 @@ fn messages(config: Config, input: &[u8], buf: &mut [u8]) -> Option<ProtocolErro
     let mut reader = rfc6455::connection::MessageReader::new();
     let mut out = [0u8; 512];
     pump(input, buf, |window| {
-        let (consumed, message) = reader.read(&mut conn, window)?;
+        let Received {
+            consumed,
+            event: message,
+        } = reader.read(&mut conn, window)?;
         let produced = message.is_some();
         while conn.poll_transmit(&mut out).expect("room for any reply") > 0 {}
         Ok((consumed, produced))
@@ -401,7 +404,7 @@ fn ten_thousand_frames_cost_zero_allocations() {
     let mut events = 0;
     let (result, cost) = measure(|| {
         pump(&stream, &mut buf, |window| {
-            let Read { consumed, event } = conn.read(window)?;
+            let Received { consumed, event } = conn.read(window)?;
             // A frame straddling two fills of the read buffer comes in two pieces;
             // count frames, not pieces.
             events += match event {
@@ -462,7 +465,10 @@ fn message_reader_costs_at_most_one_allocation_per_message() {
         let mut reader = rfc6455::connection::MessageReader::new();
         let seen = Cell::new(0);
         let mut step = |window: &mut [u8]| {
-            let (consumed, message) = reader.read(&mut conn, window)?;
+            let Received {
+                consumed,
+                event: message,
+            } = reader.read(&mut conn, window)?;
             seen.set(seen.get() + message.is_some() as usize);
             Ok((consumed, message.is_some()))
         };

@@ -49,7 +49,7 @@ fn deterministic_keys_are_what_their_name_says() {
 }
 
 use rfc6455::connection::{
-    Config, Connection, Message, MessageKind, MessageReader, ProtocolError, SendError,
+    Config, Connection, Message, MessageKind, MessageReader, ProtocolError, Received, SendError,
 };
 use rfc6455::frame::CloseCode;
 use support::*;
@@ -218,7 +218,13 @@ fn message_reader_shared_by_two_connections_fails_instead_of_mixing_messages() {
     let mut reader = MessageReader::new();
     let mut a = Connection::server(Config::default());
     let mut b = Connection::server(Config::default());
-    assert_eq!(reader.read(&mut a, &mut first.clone()).unwrap(), (n, None));
+    assert_eq!(
+        reader.read(&mut a, &mut first.clone()).unwrap(),
+        Received {
+            consumed: n,
+            event: None
+        }
+    );
     let mut other = raw_frame(0x82, Some([1, 2, 3, 4]), b"from b");
     assert_eq!(
         reader.read(&mut b, &mut other),
@@ -231,9 +237,10 @@ fn message_reader_shared_by_two_connections_fails_instead_of_mixing_messages() {
     );
     let mut a = Connection::server(Config::default());
     let mut reader = MessageReader::new();
-    reader.read(&mut a, &mut first.clone()).unwrap();
+    let opened = reader.read(&mut a, &mut first.clone()).unwrap().consumed;
+    assert_eq!(opened, n);
     let mut rest = rest.clone();
-    let (_, message) = reader.read(&mut a, &mut rest).unwrap();
+    let Received { event: message, .. } = reader.read(&mut a, &mut rest).unwrap();
     assert_eq!(message, Some(Message::Binary(b"from a")));
 }
 
@@ -544,7 +551,10 @@ fn message_reader_fed_one_byte_at_a_time_stays_in_step() {
     let mut got = None;
     for &byte in &wire[..n] {
         pending.push(byte);
-        let (consumed, message) = reader.read(&mut server, &mut pending).unwrap();
+        let Received {
+            consumed,
+            event: message,
+        } = reader.read(&mut server, &mut pending).unwrap();
         if let Some(Message::Text(text)) = message {
             got = Some(text.to_string());
         }

@@ -80,7 +80,7 @@ impl<K: MaskKeySource> WebSocket<K> {
         let input = &mut self.buf[self.start..self.end];
         self.reader
             .read(&mut self.conn, input)
-            .map(|(n, m)| (n, m.map(own)))
+            .map(|step| (step.consumed, step.event.map(own)))
     }
 
     /// The next message, or `None` once the transport is closed. A read timeout on the

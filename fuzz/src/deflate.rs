@@ -174,7 +174,7 @@ fn read_all<K: MaskKeySource>(
             // `String` is the UTF-8 check.
             let read = reader
                 .read(&mut conn, &mut buf)
-                .map(|(consumed, message)| (consumed, message.map(own)));
+                .map(|step| (step.consumed, step.event.map(own)));
             match read {
                 Err(e) => {
                     assert!(!failed, "an error after the connection had failed");

@@ -14,7 +14,7 @@ pub mod handshake;
 
 use rfc6455::connection::{
     CloseState, Config, Connection, Event, Message, MessageKind, MessageReader, ProtocolError,
-    Read, MIN_READ_BUFFER,
+    Received, MIN_READ_BUFFER,
 };
 use rfc6455::frame::{apply_mask, CloseCode, FrameHeader, Opcode, MAX_CLOSE_REASON};
 use rfc6455::MaskKeySource;
@@ -240,7 +240,7 @@ fn drive_conn<K: MaskKeySource>(
                     buf.clear();
                     break;
                 }
-                Ok(Read { consumed, event }) => {
+                Ok(Received { consumed, event }) => {
                     assert!(consumed <= len, "consumed {consumed} of {len}");
                     if failed || matches!(before, CloseState::CloseReceived | CloseState::Closed) {
                         assert!(consumed == len && event.is_none(), "input after the end");
@@ -468,7 +468,10 @@ fn drive_reader<K: MaskKeySource>(
         at = end;
         loop {
             let (consumed, message) = match reader.read(&mut conn, &mut buf) {
-                Ok((consumed, message)) => (consumed, message.map(own)),
+                Ok(Received {
+                    consumed,
+                    event: message,
+                }) => (consumed, message.map(own)),
                 Err(e) => {
                     check_error_code(&e);
                     seen.push(Seen::Error(e));

@@ -54,12 +54,35 @@ pub enum Event<'a> {
     },
 }
 
-/// The outcome of one [`Connection::read`].
+/// What one step of a stream reader found: [`Connection::read`] (`E` is an [`Event`])
+/// and [`MessageReader::read`](super::MessageReader::read) (`E` is a
+/// [`Message`](super::Message)).
+///
+/// Nothing consumed and no event means the input ends inside the next frame: read more
+/// bytes first ([`is_partial`](Self::is_partial), the stream readers' `Status::Partial`).
+/// Bytes consumed without an event carried nothing to report (a frame header whose
+/// payload is still to come, or bytes after the closing handshake).
+///
+/// ```
+/// use rfc6455::connection::{Config, Connection, Event};
+/// let mut server = Connection::server(Config::default());
+/// let mut half = [0x81, 0x85, 0x37];
+/// assert!(server.read(&mut half)?.is_partial());
+/// # Ok::<(), rfc6455::connection::ProtocolError>(())
+/// ```
+#[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Read<'a> {
+pub struct Received<E> {
     /// How many bytes at the start of the input were used; drop them before the next
     /// call, after handling `event`.
     pub consumed: usize,
     /// What those bytes meant, if a whole event was there.
-    pub event: Option<Event<'a>>,
+    pub event: Option<E>,
+}
+
+impl<E> Received<E> {
+    /// Nothing consumed and no event: more bytes are needed.
+    pub fn is_partial(&self) -> bool {
+        self.consumed == 0 && self.event.is_none()
+    }
 }

@@ -1,7 +1,7 @@
 //! Whole messages on top of the frame-level events (needs `alloc`).
 
 use super::buffer::Buf;
-use super::{Connection, Event, MessageKind, ProtocolError};
+use super::{Connection, Event, MessageKind, ProtocolError, Received};
 #[cfg(feature = "deflate")]
 use crate::extensions::deflate::reader::{peer_keeps_window, Inflating};
 use crate::frame::CloseCode;
@@ -57,8 +57,9 @@ pub enum Message<'a> {
 /// let mut input = &mut wire[..n];
 /// let mut got = None;
 /// while got.is_none() {
-///     let (consumed, message) = reader.read(&mut server, input)?;
-///     got = message.map(|m| format!("{m:?}"));
+///     let step = reader.read(&mut server, input)?;
+///     let consumed = step.consumed;
+///     got = step.event.map(|m| format!("{m:?}"));
 ///     input = &mut input[consumed..];
 /// }
 /// assert_eq!(got.as_deref(), Some(r#"Text("Hello")"#));
@@ -119,7 +120,7 @@ impl MessageReader {
         &'a mut self,
         conn: &mut Connection<K>,
         input: &'a mut [u8],
-    ) -> Result<(usize, Option<Message<'a>>), ProtocolError> {
+    ) -> Result<Received<Message<'a>>, ProtocolError> {
         match core::mem::take(&mut self.delivered) {
             Delivered::Nothing => {}
             Delivered::Reassembled => self.buf.drop_message(),
@@ -166,7 +167,10 @@ impl MessageReader {
                 } else if message_finished && self.buf.message_len() == 0 {
                     // Whole in the caller's buffer: no copy.
                     return match whole(kind, payload) {
-                        Some(message) => Ok((read.consumed, Some(message))),
+                        Some(message) => Ok(Received {
+                            consumed: read.consumed,
+                            event: Some(message),
+                        }),
                         None => {
                             self.release();
                             Err(conn.fail(ProtocolError::ReaderOutOfStep))
@@ -177,7 +181,10 @@ impl MessageReader {
                     Delivered::Reassembled
                 };
                 if !message_finished {
-                    return Ok((read.consumed, None));
+                    return Ok(Received {
+                        consumed: read.consumed,
+                        event: None,
+                    });
                 }
                 self.delivered = delivered;
                 match whole(kind, self.buf.message()) {
@@ -186,7 +193,49 @@ impl MessageReader {
                 }
             }
         };
-        Ok((read.consumed, message))
+        Ok(Received {
+            consumed: read.consumed,
+            event: message,
+        })
+    }
+
+    /// Reads every message `input` completes, handing each to `on_message`, and returns
+    /// how many bytes were used: drop them, keep the rest (the start of a frame) for
+    /// the next call. The batch form of [`read`](Self::read).
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
+    /// let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::sequence(1));
+    /// let mut wire = vec![0u8; 64];
+    /// let mut n = client.send_fragment(MessageKind::Text, b"Hel", false, &mut wire)?;
+    /// n += client.send_fragment(MessageKind::Text, b"lo", true, &mut wire[n..])?;
+    /// n += client.send_binary(&[1, 2], &mut wire[n..])?;
+    ///
+    /// let mut server = Connection::server(Config::default());
+    /// let mut reader = MessageReader::new();
+    /// let mut got = Vec::new();
+    /// let used = reader.read_all(&mut server, &mut wire[..n + 1], |m| got.push(format!("{m:?}")))?;
+    /// assert_eq!(used, n); // the last byte starts a frame still to come
+    /// assert_eq!(got, [r#"Text("Hello")"#, "Binary([1, 2])"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_all<K: MaskKeySource>(
+        &mut self,
+        conn: &mut Connection<K>,
+        input: &mut [u8],
+        mut on_message: impl FnMut(Message<'_>),
+    ) -> Result<usize, ProtocolError> {
+        let mut at = 0;
+        loop {
+            let step = self.read(conn, &mut input[at..])?;
+            if step.is_partial() {
+                return Ok(at);
+            }
+            at += step.consumed;
+            if let Some(message) = step.event {
+                on_message(message);
+            }
+        }
     }
 
     /// Inflates a piece of a compressed message; says how to clear it once delivered.

@@ -7,13 +7,17 @@
 //!
 //! # The loop
 //!
-//! 1. Read bytes from the transport into a buffer.
-//! 2. Call [`Connection::read`] on the unconsumed bytes; handle the event; drop the
-//!    `consumed` prefix. Repeat until it consumes nothing and returns no event.
-//! 3. Drain [`Connection::poll_transmit`] into the write buffer until it returns 0, and
-//!    write those bytes out. Do this after every `read`, also after an error.
-//! 4. When [`Connection::should_close_transport`] is true, close the transport.
-//! 5. At end of stream, call [`Connection::read_eof`].
+//! 1. Read bytes from the transport into a buffer, after what was left unconsumed.
+//! 2. Call [`Connection::read_all`] on them (or [`Connection::read`] one event at a
+//!    time, or [`MessageReader::read_all`] for whole messages); handle each event; drop
+//!    the consumed prefix.
+//! 3. Call [`Connection::handle_timeout`] with the time the bytes arrived, if timers
+//!    are on.
+//! 4. Drain [`Connection::poll_transmit`] into the write buffer until it returns 0, and
+//!    write those bytes out. Do this after every read, also after an error.
+//! 5. When [`Connection::should_close_transport`] is true, close the transport. Else
+//!    wait for input, or until [`Connection::poll_timeout`].
+//! 6. At end of stream, call [`Connection::read_eof`].
 //!
 //! Memory is bounded by the caller's buffer: a frame bigger than the buffer is
 //! delivered in pieces, and between calls the connection keeps a fixed-size state.
@@ -35,7 +39,7 @@ mod utf8;
 
 pub use config::Config;
 pub use error::{ProtocolError, SendError};
-pub use event::{Event, MessageKind, Read};
+pub use event::{Event, MessageKind, Received};
 #[cfg(feature = "alloc")]
 pub use message::{Message, MessageReader};
 pub use state::CloseState;

@@ -3,7 +3,7 @@
 use super::state::{CloseInput, FrameInProgress, Incoming, MessageInProgress, Phase};
 use super::timers::noted;
 use super::{
-    Connection, ControlPayload, Event, MessageKind, ProtocolError, QueuedClose, Read, Role,
+    Connection, ControlPayload, Event, MessageKind, ProtocolError, QueuedClose, Received, Role,
 };
 use crate::frame::{
     apply_mask, decode_length_and_mask, mask_with_word, rotate_key, CloseCode, CloseFrame,
@@ -34,7 +34,7 @@ impl<K: MaskKeySource> Connection<K> {
     // Always inlined, and small: the whole-message path is most of the work for small
     // frames, and a call into a large `read` costs more than that work.
     #[inline(always)]
-    pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+    pub fn read<'b>(&mut self, input: &'b mut [u8]) -> Result<Received<Event<'b>>, ProtocolError> {
         // No message open (so no frame either), still reading.
         if matches!(self.incoming, Incoming::Idle) && self.phase.reads() {
             if let Some(whole) = self.whole_message_frame(input) {
@@ -44,11 +44,50 @@ impl<K: MaskKeySource> Connection<K> {
         self.read_frame(input)
     }
 
+    /// Reads every event in `input`, handing each to `on_event`, and returns how many
+    /// bytes were used: drop them, keep the rest (the start of a frame) for the next
+    /// call. The batch form of [`read`](Self::read); drain
+    /// [`poll_transmit`](Self::poll_transmit) after it, as after `read`.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, Event};
+    /// let mut server = Connection::server(Config::default());
+    /// // A masked "Hello", a masked empty Ping, and the first byte of another frame.
+    /// let mut input = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+    ///                  0x89, 0x80, 1, 2, 3, 4, 0x81];
+    /// let mut events = Vec::new();
+    /// let used = server.read_all(&mut input, |e| events.push(format!("{e:?}")))?;
+    /// assert_eq!(used, 17);
+    /// assert_eq!(events.len(), 2);
+    /// assert!(server.wants_transmit()); // the Pong
+    /// # Ok::<(), rfc6455::connection::ProtocolError>(())
+    /// ```
+    pub fn read_all(
+        &mut self,
+        input: &mut [u8],
+        mut on_event: impl FnMut(Event<'_>),
+    ) -> Result<usize, ProtocolError> {
+        let mut at = 0;
+        loop {
+            let step = self.read(&mut input[at..])?;
+            if step.is_partial() {
+                return Ok(at);
+            }
+            at += step.consumed;
+            if let Some(event) = step.event {
+                on_event(event);
+            }
+        }
+    }
+
     /// The general path of [`read`](Self::read): every frame, in pieces if need be.
     #[inline(never)]
-    fn read_frame<'b>(&mut self, input: &'b mut [u8]) -> Result<Read<'b>, ProtocolError> {
+    fn read_frame<'b>(
+        &mut self,
+        input: &'b mut [u8],
+    ) -> Result<Received<Event<'b>>, ProtocolError> {
         if !self.phase.reads() {
-            return Ok(Read {
+            return Ok(Received {
                 consumed: input.len(),
                 event: None,
             });
@@ -59,7 +98,7 @@ impl<K: MaskKeySource> Connection<K> {
         let (header, header_len) = match FrameHeader::decode(input) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Partial) => {
-                return Ok(Read {
+                return Ok(Received {
                     consumed: 0,
                     event: None,
                 })
@@ -132,7 +171,7 @@ impl<K: MaskKeySource> Connection<K> {
         &mut self,
         whole: WholeMessage,
         input: &'b mut [u8],
-    ) -> Result<Read<'b>, ProtocolError> {
+    ) -> Result<Received<Event<'b>>, ProtocolError> {
         let WholeMessage {
             kind,
             start,
@@ -150,7 +189,7 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(self.fail(ProtocolError::InvalidUtf8));
         }
         self.timers.noted |= noted::RECEIVED | noted::DATA;
-        Ok(Read {
+        Ok(Received {
             consumed: end,
             event: Some(Event::Data {
                 kind,
@@ -253,7 +292,7 @@ impl<K: MaskKeySource> Connection<K> {
         mut frame: FrameInProgress,
         input: &'b mut [u8],
         start: usize,
-    ) -> Result<Read<'b>, ProtocolError> {
+    ) -> Result<Received<Event<'b>>, ProtocolError> {
         let available = input.len() - start;
         let take = if frame.remaining < available as u64 {
             frame.remaining as usize
@@ -263,7 +302,7 @@ impl<K: MaskKeySource> Connection<K> {
         let frame_finished = take as u64 == frame.remaining;
         if take == 0 && !frame_finished {
             self.incoming = Incoming::Frame(message, frame);
-            return Ok(Read {
+            return Ok(Received {
                 consumed: start,
                 event: None,
             });
@@ -294,7 +333,7 @@ impl<K: MaskKeySource> Connection<K> {
             Incoming::Message(message)
         };
         self.timers.noted |= noted::RECEIVED | noted::DATA;
-        Ok(Read {
+        Ok(Received {
             consumed: start + take,
             event: Some(Event::Data {
                 kind,
@@ -312,10 +351,10 @@ impl<K: MaskKeySource> Connection<K> {
         header: FrameHeader,
         header_len: usize,
         input: &'b mut [u8],
-    ) -> Result<Read<'b>, ProtocolError> {
+    ) -> Result<Received<Event<'b>>, ProtocolError> {
         let end = header_len + header.payload_len as usize;
         let Some(payload) = input.get_mut(header_len..end) else {
-            return Ok(Read {
+            return Ok(Received {
                 consumed: 0,
                 event: None,
             });
@@ -367,7 +406,7 @@ impl<K: MaskKeySource> Connection<K> {
                 }
             }
         };
-        Ok(Read {
+        Ok(Received {
             consumed: end,
             event: Some(event),
         })

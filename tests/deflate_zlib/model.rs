@@ -39,7 +39,9 @@
 #![allow(dead_code)]
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
-use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader, ProtocolError};
+use rfc6455::connection::{
+    Config, Connection, Message, MessageKind, MessageReader, ProtocolError, Received,
+};
 use rfc6455::extensions::deflate::{DeflateParams, DeflateSender};
 
 /// The stripped sync tail (§7.2.1).
@@ -343,7 +345,10 @@ pub fn our_read(case: &Case, payloads: &[Vec<u8>], limit: usize, rng: &mut Rng) 
         fed += take;
         loop {
             match reader.read(&mut client, &mut buf) {
-                Ok((consumed, message)) => {
+                Ok(Received {
+                    consumed,
+                    event: message,
+                }) => {
                     let got = match message {
                         Some(Message::Binary(b)) => Some(b.to_vec()),
                         Some(other) => panic!("unexpected {other:?}"),

@@ -2,7 +2,7 @@
 //! read loop, so end-to-end tests run without sockets.
 #![allow(dead_code)]
 
-use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, Read, SendError};
+use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, SendError};
 use rfc6455::frame::CloseCode;
 use rfc6455::MaskKeySource;
 
@@ -69,25 +69,21 @@ impl Inbox {
     }
 
     fn pump<K: MaskKeySource>(&mut self, conn: &mut Connection<K>) {
-        loop {
-            let result = conn.read(&mut self.buf);
-            match result {
-                Err(e) => {
-                    self.events.push(Owned::Error(e));
-                    self.buf.clear();
-                    return;
-                }
-                Ok(Read { consumed, event }) => {
-                    let progressed = consumed > 0 || event.is_some();
-                    if let Some(event) = event {
-                        let owned = own(event, &mut self.message, &mut self.largest_piece);
-                        self.events.extend(owned);
-                    }
-                    self.buf.drain(..consumed);
-                    if !progressed {
-                        return;
-                    }
-                }
+        let Inbox {
+            buf,
+            message,
+            events,
+            largest_piece,
+        } = self;
+        match conn.read_all(buf, |event| {
+            events.extend(own(event, message, largest_piece))
+        }) {
+            Ok(consumed) => {
+                buf.drain(..consumed);
+            }
+            Err(e) => {
+                events.push(Owned::Error(e));
+                buf.clear();
             }
         }
     }

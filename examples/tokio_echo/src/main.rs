@@ -12,7 +12,7 @@
 
 use std::io;
 
-use rfc6455::connection::{Config, Connection, Message, MessageReader, SendError};
+use rfc6455::connection::{Config, Connection, Message, MessageReader, SendError, Received};
 use rfc6455::handshake::{AcceptResponse, Limits, RequestParser};
 use rfc6455::Status;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -74,7 +74,7 @@ async fn serve(mut stream: TcpStream) -> io::Result<()> {
     let mut start = head_len;
     loop {
         let (consumed, echo) = match reader.read(&mut conn, &mut buf[start..end]) {
-            Ok((consumed, message)) => {
+            Ok(Received { consumed, event: message }) => {
                 let sent = match message {
                     Some(Message::Text(text)) => {
                         out.resize(text.len() + 14, 0);

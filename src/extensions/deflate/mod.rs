@@ -57,7 +57,7 @@
 //! let mut frames = vec![0u8; sender.max_send_len(json.len())];
 //! let n = sender.send(&mut server, MessageKind::Text, json, &mut frames)?;
 //! assert!(n < json.len());
-//! let (_, message) = reader.read(&mut client, &mut frames[..n])?;
+//! let message = reader.read(&mut client, &mut frames[..n])?.event;
 //! assert_eq!(message, Some(Message::Text(core::str::from_utf8(json)?)));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
