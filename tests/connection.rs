@@ -990,3 +990,20 @@ fn send_header_follows_the_send_fragment_rules() {
         Err(SendError::Closing)
     );
 }
+
+/// §7.1.5: after we failed the connection, the peer's Close never came; the end of the
+/// stream still reports 1006, as before the failure.
+#[test]
+fn s7_1_5_end_of_stream_after_a_protocol_error_is_still_1006() {
+    let mut conn = Connection::server(Config::default());
+    let events = events_split(&mut conn, &client_frame(0x83, b""), &[]);
+    assert!(matches!(events[..], [Owned::Error(_)]));
+    assert_eq!(
+        conn.read_eof(),
+        Some(Event::Close {
+            code: CloseCode::ABNORMAL,
+            reason: ""
+        })
+    );
+    assert!(conn.should_close_transport());
+}

@@ -204,7 +204,8 @@ impl<K: MaskKeySource> Connection<K> {
     /// The transport reached end of stream. Returns a 1006 Close event when the peer
     /// left without completing the closing handshake (§7.1.5), else `None`.
     pub fn read_eof(&mut self) -> Option<Event<'static>> {
-        let abnormal = matches!(self.phase, Phase::Open | Phase::CloseSent);
+        // The peer's Close never came: also after we failed the connection.
+        let abnormal = matches!(self.phase, Phase::Open | Phase::CloseSent | Phase::Failed);
         self.move_close_state(CloseInput::Eof);
         self.pending_pong = None;
         self.pending_close = None;
