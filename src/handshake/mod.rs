@@ -86,6 +86,7 @@ mod error;
 mod extension;
 mod head;
 mod origin;
+mod parts;
 mod request;
 mod response;
 
@@ -97,6 +98,7 @@ pub use error::{BuildError, HeadError, RequestError, ResponseError};
 pub use extension::{Extension, ExtensionParam, ExtensionParams, Extensions, ParamValue};
 pub use head::{GetAll, HeaderIter, Headers, ListItems};
 pub use origin::OriginPolicy;
+pub use parts::{Form, HttpVersion, RequestParts};
 pub use request::{Cookies, HandshakeRequest, Protocols, RequestParser};
 pub use response::{Accepted, HandshakeResponse, Rejected, ResponseParser};
 
