@@ -584,6 +584,20 @@ impl<'b> Headers<'b> {
     }
 }
 
+/// What the byte parser demands of every field, for fields another parser read: names
+/// are tokens and values have no control character but HTAB (RFC 7230 §3.2).
+pub(crate) fn check_fields(headers: &Headers<'_>) -> Result<(), HeadError> {
+    for (name, value) in headers.raw() {
+        if !is_token(name) {
+            return Err(HeadError::InvalidHeaderName);
+        }
+        if !value.iter().all(|&b| is_value_byte(b)) {
+            return Err(HeadError::InvalidHeaderValue);
+        }
+    }
+    Ok(())
+}
+
 /// The fields in one pass, for the validators.
 pub(crate) enum Raw<'b> {
     Indexed(Headers<'b>, usize),

@@ -3,8 +3,8 @@
 //! Upgrade (RFC 6455 §4.1) and extended CONNECT (RFC 8441 §4 over HTTP/2, RFC 9220 over
 //! HTTP/3).
 
-use super::error::{HeadError, RequestError};
-use super::head::{is_token, is_value_byte, Headers};
+use super::error::RequestError;
+use super::head::{check_fields, Headers};
 use super::request::{start_from_parts, HandshakeRequest};
 
 /// The HTTP version a handshake travels over.
@@ -207,14 +207,7 @@ impl<'b> RequestParts<'b> {
             self.authority,
             self.protocol,
         )?;
-        for (name, value) in self.headers.raw() {
-            if !is_token(name) {
-                return Err(HeadError::InvalidHeaderName.into());
-            }
-            if !value.iter().all(|&b| is_value_byte(b)) {
-                return Err(HeadError::InvalidHeaderValue.into());
-            }
-        }
+        check_fields(&self.headers)?;
         HandshakeRequest::validate(start, self.headers, &[])
     }
 }
