@@ -401,7 +401,7 @@ fn rfc_6455_4_2_2_accepted_alike_through_bytes_parts_and_http() {
         .to_http()
         .unwrap();
     assert_eq!(response.status(), 101);
-    let mut written = format!("HTTP/1.1 101 Switching Protocols\r\n");
+    let mut written = String::from("HTTP/1.1 101 Switching Protocols\r\n");
     for (name, value) in AcceptResponse::new(&from_parts)
         .protocol("chat")
         .fields()

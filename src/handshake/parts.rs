@@ -196,7 +196,7 @@ impl<'b> RequestParts<'b> {
 
     /// Checks the request against §4.2.1 (and RFC 8441 §4, §5 for extended CONNECT).
     /// Header names must be tokens and values free of control characters, as the byte
-    /// parser demands ([`HeadError`]); limits on their size and number are the HTTP
+    /// parser demands ([`HeadError`](super::HeadError)); limits on their size and number are the HTTP
     /// library's. Answer an error with [`RequestError::rejection`].
     pub fn validate(&self) -> Result<HandshakeRequest<'b>, RequestError> {
         let start = start_from_parts(

@@ -35,7 +35,8 @@ async fn serve(version: Version, connect_protocol: bool) -> String {
             let io = TokioIo::new(tcp);
             tokio::spawn(async move {
                 let served = if version == Version::HTTP_2 {
-                    let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+                    let mut builder =
+                        hyper::server::conn::http2::Builder::new(TokioExecutor::new());
                     if connect_protocol {
                         builder.enable_connect_protocol();
                     }
@@ -58,15 +59,23 @@ where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
     K: rfc6455::MaskKeySource,
 {
-    ws.send(MessageKind::Text, "hello ✓".as_bytes()).await.unwrap();
+    ws.send(MessageKind::Text, "hello ✓".as_bytes())
+        .await
+        .unwrap();
     assert_eq!(ws.recv().await.unwrap(), Some(Msg::Text("hello ✓".into())));
     let data: Vec<u8> = (0..=255).collect();
     ws.send(MessageKind::Binary, &data).await.unwrap();
     assert_eq!(ws.recv().await.unwrap(), Some(Msg::Binary(data)));
     ws.ping(b"are you there?").await.unwrap();
-    assert_eq!(ws.recv().await.unwrap(), Some(Msg::Pong(b"are you there?".to_vec())));
+    assert_eq!(
+        ws.recv().await.unwrap(),
+        Some(Msg::Pong(b"are you there?".to_vec()))
+    );
     ws.close(1000, "done").await.unwrap();
-    assert!(matches!(ws.recv().await.unwrap(), Some(Msg::Close(1000, _))));
+    assert!(matches!(
+        ws.recv().await.unwrap(),
+        Some(Msg::Close(1000, _))
+    ));
     assert_eq!(ws.recv().await.unwrap(), None);
 }
 
@@ -76,24 +85,34 @@ where
 async fn rfc_6455_http11_upgrade_through_hyper_both_ways() {
     let addr = serve(Version::HTTP_11, false).await;
     let tcp = TcpStream::connect(&addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
     tokio::spawn(conn.with_upgrades());
     let offer = DeflateConfig::default().offer();
     let offers = [offer.as_str()];
     let client = ClientRequest::new(&addr, "/ws", random_nonce()).extensions(&offers);
-    let request = client.to_http::<Protocol>(Version::HTTP_11).unwrap().map(|()| Empty::<Bytes>::new());
+    let request = client
+        .to_http::<Protocol>(Version::HTTP_11)
+        .unwrap()
+        .map(|()| Empty::<Bytes>::new());
     let mut response = sender.send_request(request).await.unwrap();
     assert_eq!(response.status(), 101);
     let deflate = match client.check_http_response(&response).unwrap() {
-        HandshakeResponse::Accepted(accepted) => {
-            DeflateConfig::default().check_response(accepted.extensions()).unwrap()
-        }
+        HandshakeResponse::Accepted(accepted) => DeflateConfig::default()
+            .check_response(accepted.extensions())
+            .unwrap(),
         HandshakeResponse::Rejected(r) => panic!("refused with {}", r.status()),
     };
-    assert!(deflate.is_some(), "permessage-deflate negotiated through the http types");
+    assert!(
+        deflate.is_some(),
+        "permessage-deflate negotiated through the http types"
+    );
     let upgraded = hyper::upgrade::on(&mut response).await.unwrap();
     let mut ws = WebSocket::client(TokioIo::new(upgraded), deflate);
-    tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws)).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws))
+        .await
+        .unwrap();
 }
 
 /// RFC 6455 §4.2.1 through hyper: a request that fails a check gets the error's status
@@ -102,13 +121,17 @@ async fn rfc_6455_http11_upgrade_through_hyper_both_ways() {
 async fn rfc_6455_4_4_wrong_version_gets_426_through_hyper() {
     let addr = serve(Version::HTTP_11, false).await;
     let tcp = TcpStream::connect(&addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     let mut request = ClientRequest::new(&addr, "/ws", random_nonce())
         .to_http::<Protocol>(Version::HTTP_11)
         .unwrap()
         .map(|()| Empty::<Bytes>::new());
-    request.headers_mut().insert("sec-websocket-version", "8".parse().unwrap());
+    request
+        .headers_mut()
+        .insert("sec-websocket-version", "8".parse().unwrap());
     let response = sender.send_request(request).await.unwrap();
     assert_eq!(response.status(), 426);
     assert_eq!(response.headers()["sec-websocket-version"], "13");
@@ -121,7 +144,9 @@ async fn rfc_8441_extended_connect_through_hyper_h2_both_ways() {
     let addr = serve(Version::HTTP_2, true).await;
     let mut ws = connect_h2(&addr, "/ws").await.unwrap();
     assert!(ws.compressed(), "permessage-deflate negotiated over HTTP/2");
-    tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws)).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws))
+        .await
+        .unwrap();
 }
 
 /// RFC 8441 §3: a client must not send `:protocol` to a server that did not send
@@ -133,5 +158,8 @@ async fn rfc_8441_3_server_without_the_setting_is_refused_cleanly() {
     let refused = tokio::time::timeout(Duration::from_secs(10), connect_h2(&addr, "/ws"))
         .await
         .expect("refused promptly");
-    assert!(refused.is_err(), "extended CONNECT went through without the setting");
+    assert!(
+        refused.is_err(),
+        "extended CONNECT went through without the setting"
+    );
 }
