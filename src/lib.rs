@@ -83,6 +83,56 @@
 //! message in pieces), `send_ping`, `send_close`. A client masks every frame with a key
 //! from its [`MaskKeySource`] ([`OsRandom`] with `std`).
 //!
+//! # Behind hyper or axum (feature `http`)
+//!
+//! A server that already parses HTTP hands the crate an `http::Request`; the same code
+//! answers an HTTP/1.1 Upgrade with 101 and an HTTP/2 extended CONNECT (RFC 8441, axum
+//! 0.8 and hyper with `enable_connect_protocol`) with 200, and every refusal with the
+//! status and headers §4.2.1 asks for. The upgraded IO then carries frames for a
+//! [`connection::Connection`] (`examples/axum_echo` drives one on tokio):
+//!
+//! ```ignore
+//! use rfc6455::handshake::{AcceptResponse, HandshakeRequest};
+//! use rfc6455::extensions::deflate::DeflateConfig;
+//!
+//! async fn ws(mut request: axum::extract::Request) -> axum::response::Response {
+//!     let upgrade = hyper::upgrade::on(&mut request);
+//!     // `:protocol` of HTTP/2 travels as hyper's type in the extensions.
+//!     let handshake = match HandshakeRequest::from_http::<hyper::ext::Protocol, _>(&request) {
+//!         Ok(handshake) => handshake,
+//!         Err(e) => return e.to_http(request.version()).map(|()| Default::default()),
+//!     };
+//!     let deflate = DeflateConfig::default().accept(handshake.extensions());
+//!     let answer = deflate.map(|params| params.response());
+//!     let extensions: Vec<&str> = answer.iter().map(|a| a.as_str()).collect();
+//!     let response = AcceptResponse::new(&handshake).extensions(&extensions).to_http();
+//!     tokio::spawn(async move {
+//!         let io = hyper_util::rt::TokioIo::new(upgrade.await?);
+//!         drive(io, deflate).await // read, `Connection::read`, `poll_transmit`, write
+//!     });
+//!     response.unwrap_or_default().map(|()| Default::default())
+//! }
+//! // axum::Router::new().route("/ws", axum::routing::any(ws)): GET and CONNECT
+//! ```
+//!
+//! Without an HTTP library, [`handshake::RequestParts`] takes the parts themselves
+//! (method, target, version, pseudo-header fields, header pairs) and needs neither `std`
+//! nor `alloc`; an HTTP/2 or HTTP/3 accept is then a status and header pairs:
+//!
+//! ```
+//! use rfc6455::handshake::{AcceptResponse, HttpVersion, RequestParts};
+//! let fields = [("sec-websocket-version", "13"), ("sec-websocket-protocol", "chat")];
+//! let request = RequestParts::new("CONNECT", "/chat", HttpVersion::Http2, &fields)
+//!     .protocol("websocket")
+//!     .scheme("https")
+//!     .authority("server.example.com")
+//!     .validate()?;
+//! let accept = AcceptResponse::new(&request).protocol("chat");
+//! assert_eq!(accept.status(), 200);
+//! assert!(accept.fields()?.eq([("Sec-WebSocket-Protocol", "chat")]));
+//! # Ok::<(), rfc6455::handshake::HandshakeFailure>(())
+//! ```
+//!
 //! # Memory
 //!
 //! The frame-level API holds no payload: a frame larger than the read buffer is handed

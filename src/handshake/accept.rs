@@ -5,6 +5,8 @@ use core::fmt;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::{alphabet, Engine as _};
 
+use super::error::RequestError;
+
 /// The GUID a server appends to the client's key before hashing (§1.3).
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -113,6 +115,25 @@ impl WebSocketKey {
     #[must_use]
     pub fn random() -> Self {
         Self::from_nonce(&random_nonce())
+    }
+
+    /// A key as received: the base64 of exactly 16 bytes (§4.2.1 item 5), for servers
+    /// that read `Sec-WebSocket-Key` themselves.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{RequestError, WebSocketKey};
+    /// let key = WebSocketKey::parse(b"dGhlIHNhbXBsZSBub25jZQ==")?;
+    /// assert_eq!(key.accept().as_str(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    /// assert_eq!(WebSocketKey::parse(b"c2hvcnQ="), Err(RequestError::InvalidKey));
+    /// # Ok::<(), RequestError>(())
+    /// ```
+    pub fn parse(value: &[u8]) -> Result<Self, RequestError> {
+        if !is_valid_key(value) {
+            return Err(RequestError::InvalidKey);
+        }
+        let mut key = [0u8; 24];
+        key.copy_from_slice(value);
+        Ok(WebSocketKey(key))
     }
 
     /// The value as ASCII text.

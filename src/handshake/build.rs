@@ -4,7 +4,8 @@
 use super::accept::{AcceptKey, WebSocketKey};
 use super::error::BuildError;
 use super::extension::single_extension;
-use super::head::{ascii_str, is_authority, is_token, is_value_byte, Headers};
+use super::head::{ascii_str, default_port, is_authority, is_token, is_value_byte, Headers};
+use super::parts::{Form, HttpVersion};
 use super::request::HandshakeRequest;
 use crate::InsufficientSize;
 
@@ -124,6 +125,131 @@ fn is_resource(s: &str) -> bool {
     s.starts_with('/') && ascii_str(s.as_bytes()).is_some() && !s.contains('#')
 }
 
+/// The header fields of a head the builders make, as `(name, value)` pairs for an HTTP
+/// library to send: the same fields, in the same order, as the bytes
+/// [`encode`](AcceptResponse::encode) writes, except that each subprotocol and extension
+/// is a field of its own (equivalent to one comma-separated field, RFC 7230 §3.2.2) and
+/// `Content-Length` is left to the library, which frames the body.
+///
+/// ```
+/// use rfc6455::handshake::{Form, HttpVersion, RequestParts, AcceptResponse};
+/// let headers = [("sec-websocket-version", "13"), ("sec-websocket-protocol", "chat")];
+/// let request = RequestParts::new("CONNECT", "/chat", HttpVersion::Http2, &headers)
+///     .protocol("websocket")
+///     .scheme("https")
+///     .authority("example.com")
+///     .validate()?;
+/// let accept = AcceptResponse::new(&request).protocol("chat");
+/// assert_eq!(accept.status(), 200);
+/// assert!(accept.fields()?.eq([("Sec-WebSocket-Protocol", "chat")]));
+/// # Ok::<(), rfc6455::handshake::HandshakeFailure>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct HeaderFields<'a> {
+    fixed: [(&'static str, &'a str); 6],
+    fixed_len: usize,
+    at: usize,
+    protocols: core::slice::Iter<'a, &'a str>,
+    extensions: core::slice::Iter<'a, &'a str>,
+    extra: core::slice::Iter<'a, (&'a str, &'a str)>,
+}
+
+impl<'a> HeaderFields<'a> {
+    fn new(
+        fixed: &[(&'static str, &'a str)],
+        protocols: &'a [&'a str],
+        extensions: &'a [&'a str],
+        extra: &'a [(&'a str, &'a str)],
+    ) -> Self {
+        let mut all = [("", ""); 6];
+        all[..fixed.len()].copy_from_slice(fixed);
+        HeaderFields {
+            fixed: all,
+            fixed_len: fixed.len(),
+            at: 0,
+            protocols: protocols.iter(),
+            extensions: extensions.iter(),
+            extra: extra.iter(),
+        }
+    }
+}
+
+impl<'a> Iterator for HeaderFields<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at < self.fixed_len {
+            self.at += 1;
+            return Some(self.fixed[self.at - 1]);
+        }
+        if let Some(p) = self.protocols.next() {
+            return Some(("Sec-WebSocket-Protocol", p.trim()));
+        }
+        if let Some(e) = self.extensions.next() {
+            return Some(("Sec-WebSocket-Extensions", e.trim()));
+        }
+        self.extra.next().copied()
+    }
+}
+
+/// The parts of a client's request for an HTTP library to send (see
+/// [`ClientRequest::head`]): method, target, version, the pseudo-header fields of
+/// extended CONNECT, and the header fields.
+#[derive(Debug, Clone)]
+pub struct RequestHead<'a> {
+    form: Form,
+    version: HttpVersion,
+    target: &'a str,
+    scheme: &'a str,
+    host: &'a str,
+    fields: HeaderFields<'a>,
+}
+
+impl<'a> RequestHead<'a> {
+    /// The form of the handshake, following from the version.
+    pub fn form(&self) -> Form {
+        self.form
+    }
+
+    /// `GET` (§4.1 item 2) or `CONNECT` (RFC 8441 §4).
+    pub fn method(&self) -> &'static str {
+        match self.form {
+            Form::Upgrade => "GET",
+            Form::ExtendedConnect => "CONNECT",
+        }
+    }
+
+    /// The HTTP version to send with.
+    pub fn version(&self) -> HttpVersion {
+        self.version
+    }
+
+    /// The request-target, or `:path`: the resource name (§3).
+    pub fn target(&self) -> &'a str {
+        self.target
+    }
+
+    /// `:protocol`, for extended CONNECT only: `websocket` (RFC 8441 §4).
+    pub fn protocol(&self) -> Option<&'static str> {
+        (self.form == Form::ExtendedConnect).then_some("websocket")
+    }
+
+    /// `:scheme`, for extended CONNECT only (RFC 8441 §5: `https` for `wss`).
+    pub fn scheme(&self) -> Option<&'a str> {
+        (self.form == Form::ExtendedConnect).then_some(self.scheme)
+    }
+
+    /// `:authority`, for extended CONNECT only; HTTP/1.1 sends `Host` among the fields.
+    pub fn authority(&self) -> Option<&'a str> {
+        (self.form == Form::ExtendedConnect).then_some(self.host)
+    }
+
+    /// The header fields, in the order [`ClientRequest::encode`] writes them.
+    pub fn fields(&self) -> HeaderFields<'a> {
+        self.fields.clone()
+    }
+}
+
 /// A client's opening handshake (RFC 6455 §4.1), ready to write into a buffer.
 ///
 /// The request always carries `Host`, `Upgrade: websocket`, `Connection: Upgrade`,
@@ -158,6 +284,7 @@ fn is_resource(s: &str) -> bool {
 pub struct ClientRequest<'a> {
     host: &'a str,
     resource: &'a str,
+    scheme: &'a str,
     key: WebSocketKey,
     origin: Option<&'a str>,
     protocols: &'a [&'a str],
@@ -174,12 +301,21 @@ impl<'a> ClientRequest<'a> {
         ClientRequest {
             host,
             resource,
+            scheme: "https",
             key: WebSocketKey::from_nonce(&nonce),
             origin: None,
             protocols: &[],
             extensions: &[],
             headers: &[],
         }
+    }
+
+    /// The `:scheme` of an extended CONNECT: `https` (the default) for a `wss` URI,
+    /// `http` for `ws` (RFC 8441 §5). An HTTP/1.1 request does not send it.
+    #[must_use = "setters return the changed builder and leave the receiver as it was"]
+    pub fn scheme(mut self, scheme: &'a str) -> Self {
+        self.scheme = scheme;
+        self
     }
 
     /// Sends `Origin` (§4.1 item 8), as a browser would.
@@ -233,6 +369,98 @@ impl<'a> ClientRequest<'a> {
     /// Checks every part against the grammar, then writes the request into `out` and
     /// returns its length. On any error nothing is written.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        self.check()?;
+        self.write_into(out)
+    }
+
+    /// The request as parts for an HTTP library, checked as [`encode`](Self::encode)
+    /// checks: an HTTP/1.1 Upgrade (§4.1), or for HTTP/2 and HTTP/3 an extended CONNECT
+    /// (RFC 8441 §4, RFC 9220) without `Host`, `Upgrade`, `Connection` and the key,
+    /// whose answer is checked by [`check_response`](Self::check_response) all the same.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ClientRequest, HttpVersion};
+    /// let request = ClientRequest::new("example.com", "/chat", *b"the sample nonce").scheme("http");
+    /// let head = request.head(HttpVersion::Http2)?;
+    /// assert_eq!((head.method(), head.target(), head.protocol()), ("CONNECT", "/chat", Some("websocket")));
+    /// assert_eq!((head.scheme(), head.authority()), (Some("http"), Some("example.com")));
+    /// assert!(head.fields().eq([("Sec-WebSocket-Version", "13")]));
+    ///
+    /// let head = request.head(HttpVersion::Http11)?;
+    /// assert_eq!(head.method(), "GET");
+    /// assert_eq!(head.fields().nth(3), Some(("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")));
+    /// # Ok::<(), rfc6455::handshake::BuildError>(())
+    /// ```
+    pub fn head(&self, version: HttpVersion) -> Result<RequestHead<'_>, BuildError> {
+        self.check()?;
+        let form = version.form().ok_or(BuildError::UnsupportedVersion)?;
+        let mut fixed = [("", ""); 6];
+        let mut n = 0;
+        let mut push = |field| {
+            fixed[n] = field;
+            n += 1;
+        };
+        match form {
+            Form::Upgrade => {
+                push(("Host", self.host));
+                push(("Upgrade", "websocket"));
+                push(("Connection", "Upgrade"));
+                push(("Sec-WebSocket-Key", self.key.as_str()));
+            }
+            Form::ExtendedConnect => {
+                if default_port(self.scheme.as_bytes()).is_none() {
+                    return Err(BuildError::UnsupportedVersion);
+                }
+            }
+        }
+        push(("Sec-WebSocket-Version", "13"));
+        if let Some(origin) = self.origin {
+            push(("Origin", origin));
+        }
+        Ok(RequestHead {
+            form,
+            version,
+            target: self.resource,
+            scheme: self.scheme,
+            host: self.host,
+            fields: HeaderFields::new(&fixed[..n], self.protocols, self.extensions, self.headers),
+        })
+    }
+
+    /// Checks the server's answer given as its status and header fields (for HTTP/1.1,
+    /// the version the response came with; for extended CONNECT, HTTP/2 or 3): a 101
+    /// over HTTP/1.1 must pass §4.1, a 2xx over HTTP/2 and 3 its subprotocol and
+    /// extension checks (RFC 8441 §5); any other status comes back as
+    /// [`HandshakeResponse::Rejected`](super::HandshakeResponse::Rejected).
+    ///
+    /// ```
+    /// use rfc6455::handshake::{ClientRequest, HandshakeResponse, HttpVersion, ResponseError};
+    /// let protocols = ["chat"];
+    /// let request = ClientRequest::new("example.com", "/chat", *b"the sample nonce")
+    ///     .protocols(&protocols);
+    /// let fields = [("sec-websocket-protocol", "chat")];
+    /// let answer = request.check_response(HttpVersion::Http2, 200, &fields)?;
+    /// let HandshakeResponse::Accepted(accepted) = answer else { panic!() };
+    /// assert_eq!(accepted.protocol(), Some("chat"));
+    ///
+    /// // Over HTTP/1.1 a 101 must prove it read the key (§4.1 step 4).
+    /// let err = request.check_response(HttpVersion::Http11, 101, &[
+    ///     ("upgrade", "websocket"),
+    ///     ("connection", "upgrade"),
+    /// ]);
+    /// assert_eq!(err, Err(ResponseError::MissingAccept));
+    /// # Ok::<(), ResponseError>(())
+    /// ```
+    pub fn check_response<'b>(
+        &self,
+        version: HttpVersion,
+        status: u16,
+        fields: &'b [(&'b str, &'b str)],
+    ) -> Result<super::HandshakeResponse<'b>, super::ResponseError> {
+        super::response::check_parts(self, version, status, Headers::from_pairs(fields))
+    }
+
+    fn check(&self) -> Result<(), BuildError> {
         if !is_authority(self.host.as_bytes()) {
             return Err(BuildError::InvalidHost);
         }
@@ -268,8 +496,7 @@ impl<'a> ClientRequest<'a> {
                 "content-length",
                 "transfer-encoding",
             ],
-        )?;
-        self.write_into(out)
+        )
     }
 }
 
@@ -331,7 +558,8 @@ impl Emit for ClientRequest<'_> {
 #[derive(Debug, Clone, Copy)]
 #[must_use = "a builder writes nothing until `encode`"]
 pub struct AcceptResponse<'a> {
-    accept: AcceptKey,
+    /// `None` for extended CONNECT, which has no accept value (RFC 8441 §5).
+    accept: Option<AcceptKey>,
     offered: Headers<'a>,
     protocol: Option<&'a str>,
     extensions: &'a [&'a str],
@@ -343,7 +571,7 @@ impl<'a> AcceptResponse<'a> {
     /// headers.
     pub fn new(request: &HandshakeRequest<'a>) -> Self {
         AcceptResponse {
-            accept: request.accept_key(),
+            accept: (request.form() == Form::Upgrade).then(|| request.accept_key()),
             offered: request.headers(),
             protocol: None,
             extensions: &[],
@@ -381,8 +609,76 @@ impl<'a> AcceptResponse<'a> {
 
     /// Checks the selection against the request and every part against the grammar,
     /// then writes the response into `out` and returns its length. On any error nothing
-    /// is written.
+    /// is written. An extended CONNECT has no HTTP/1.1 head to write
+    /// ([`BuildError::NotHttp11`]): send its [`fields`](Self::fields) with
+    /// [`status`](Self::status) instead.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        self.check()?;
+        if self.accept.is_none() {
+            return Err(BuildError::NotHttp11);
+        }
+        self.write_into(out)
+    }
+
+    /// The status to answer with: 101 for the Upgrade (§4.2.2), 200 for extended CONNECT
+    /// (RFC 8441 §5).
+    pub fn status(&self) -> u16 {
+        match self.accept {
+            Some(_) => Form::Upgrade.success_status(),
+            None => Form::ExtendedConnect.success_status(),
+        }
+    }
+
+    /// The response's header fields for an HTTP library, checked as
+    /// [`encode`](Self::encode) checks: `Upgrade`, `Connection` and
+    /// `Sec-WebSocket-Accept` for the Upgrade, none of them for extended CONNECT; then
+    /// the subprotocol, the extensions and the extra headers.
+    ///
+    /// ```
+    /// use rfc6455::handshake::{AcceptResponse, HttpVersion, RequestParts};
+    /// let headers = [
+    ///     ("host", "server.example.com"),
+    ///     ("upgrade", "websocket"),
+    ///     ("connection", "Upgrade"),
+    ///     ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ///     ("sec-websocket-version", "13"),
+    /// ];
+    /// let request = RequestParts::new("GET", "/chat", HttpVersion::Http11, &headers).validate()?;
+    /// let accept = AcceptResponse::new(&request);
+    /// assert_eq!(accept.status(), 101);
+    /// assert!(accept.fields()?.eq([
+    ///     ("Upgrade", "websocket"),
+    ///     ("Connection", "Upgrade"),
+    ///     ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+    /// ]));
+    /// # Ok::<(), rfc6455::handshake::HandshakeFailure>(())
+    /// ```
+    pub fn fields(&self) -> Result<HeaderFields<'_>, BuildError> {
+        self.check()?;
+        let protocol = self.protocol.map(|p| ("Sec-WebSocket-Protocol", p));
+        let mut fixed = [("", ""); 4];
+        let mut n = 0;
+        if let Some(accept) = &self.accept {
+            fixed[..3].copy_from_slice(&[
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Accept", accept.as_str()),
+            ]);
+            n = 3;
+        }
+        if let Some(p) = protocol {
+            fixed[n] = p;
+            n += 1;
+        }
+        Ok(HeaderFields::new(
+            &fixed[..n],
+            &[],
+            self.extensions,
+            self.headers,
+        ))
+    }
+
+    fn check(&self) -> Result<(), BuildError> {
         if let Some(p) = self.protocol {
             if !is_token(p.as_bytes()) {
                 return Err(BuildError::InvalidProtocol);
@@ -423,7 +719,7 @@ impl<'a> AcceptResponse<'a> {
                 "transfer-encoding",
             ],
         )?;
-        self.write_into(out)
+        Ok(())
     }
 }
 
@@ -432,7 +728,9 @@ impl Emit for AcceptResponse<'_> {
         sink.put(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
         );
-        header(sink, "Sec-WebSocket-Accept", self.accept.as_bytes());
+        if let Some(accept) = &self.accept {
+            header(sink, "Sec-WebSocket-Accept", accept.as_bytes());
+        }
         if let Some(protocol) = self.protocol {
             header(sink, "Sec-WebSocket-Protocol", protocol.as_bytes());
         }
@@ -515,6 +813,40 @@ impl<'a> Rejection<'a> {
     /// Checks the parts against the grammar, then writes the response into `out` and
     /// returns its length. On any error nothing is written.
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, BuildError> {
+        self.check()?;
+        self.write_into(out)
+    }
+
+    /// The response's header fields for an HTTP library answering over `version`,
+    /// checked as [`encode`](Self::encode) checks; the body and its `Content-Length` are
+    /// the library's. A 426 carries `Sec-WebSocket-Version: 13` (§4.4), and over
+    /// HTTP/1.1 also `Upgrade` and `Connection` (RFC 7231 §6.5.15), which HTTP/2 and 3
+    /// forbid (RFC 9113 §8.2.2).
+    ///
+    /// ```
+    /// use rfc6455::handshake::{HttpVersion, RequestError};
+    /// let rejection = RequestError::UnsupportedVersion.rejection();
+    /// assert_eq!(rejection.status(), 426);
+    /// assert!(rejection.fields(HttpVersion::Http2)?.eq([("Sec-WebSocket-Version", "13")]));
+    /// assert_eq!(rejection.fields(HttpVersion::Http11)?.count(), 3);
+    /// # Ok::<(), rfc6455::handshake::BuildError>(())
+    /// ```
+    pub fn fields(&self, version: HttpVersion) -> Result<HeaderFields<'a>, BuildError> {
+        self.check()?;
+        let upgrade = [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Version", "13"),
+        ];
+        let fixed: &[(&'static str, &'a str)] = match (self.status, version.form()) {
+            (426, Some(Form::ExtendedConnect)) => &upgrade[2..],
+            (426, _) => &upgrade,
+            _ => &[],
+        };
+        Ok(HeaderFields::new(fixed, &[], &[], self.headers))
+    }
+
+    fn check(&self) -> Result<(), BuildError> {
         if !(200..=599).contains(&self.status) {
             return Err(BuildError::InvalidStatus);
         }
@@ -531,8 +863,7 @@ impl<'a> Rejection<'a> {
                 "sec-websocket-version",
             ];
         }
-        check_headers(self.headers, reserved)?;
-        self.write_into(out)
+        check_headers(self.headers, reserved)
     }
 }
 

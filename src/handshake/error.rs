@@ -157,6 +157,16 @@ pub enum RequestError {
     /// one party and as HTTP by another.
     #[error("the upgrade request announces a body")]
     UnexpectedBody,
+    /// RFC 8441 §4: a CONNECT over HTTP/2 or HTTP/3 whose `:protocol` is absent (a
+    /// tunnel request) or not `websocket`, or a `:protocol` on a request other than
+    /// CONNECT.
+    #[error("extended CONNECT without :protocol websocket")]
+    ProtocolNotWebSocket,
+    /// An extended CONNECT carrying `Connection` or `Upgrade`: connection-specific
+    /// fields make an HTTP/2 or HTTP/3 request malformed (RFC 9113 §8.2.2, RFC 9114
+    /// §4.2), and RFC 8441 §5 replaces the upgrade with `:protocol`.
+    #[error("extended CONNECT with a connection-specific header")]
+    ConnectionSpecificHeader,
     /// The server's [`OriginPolicy`](super::OriginPolicy) refused the `Origin`
     /// (§4.2.2 step 4, §10.2).
     #[error("origin refused")]
@@ -341,6 +351,16 @@ pub enum BuildError {
     /// `Content-Length`); a second copy would make the head ambiguous.
     #[error("header is managed by the builder")]
     ReservedHeader,
+    /// The head was asked for as HTTP/1.1 bytes, but the handshake is an extended
+    /// CONNECT, which HTTP/2 or HTTP/3 carries as header fields: use the `fields` of the
+    /// builder (or the `http` feature) instead.
+    #[error("extended CONNECT has no HTTP/1.1 head")]
+    NotHttp11,
+    /// A client request for an HTTP version below 1.1, which has no WebSocket
+    /// handshake (§4.1 item 2), or a `:scheme` other than `http` and `https` (RFC 8441
+    /// §5).
+    #[error("no WebSocket handshake for this HTTP version or scheme")]
+    UnsupportedVersion,
     /// A rejection status outside 200–599.
     #[error("status code is not 200-599")]
     InvalidStatus,

@@ -2,7 +2,8 @@
 
 use core::fmt;
 
-use super::head::{is_ows, is_tchar, GetAll};
+use super::error::RequestError;
+use super::head::{is_ows, is_tchar, GetAll, Headers};
 
 /// A position in one header value, for the recursive-descent reading of §9.1.
 #[derive(Debug, Clone)]
@@ -314,6 +315,43 @@ impl<'b> Extensions<'b> {
             values,
             cursor: Cursor::new(&[]),
         }
+    }
+
+    /// The extensions of one `Sec-WebSocket-Extensions` value, for a caller holding the
+    /// header itself; an error when it is not a §9.1 `extension-list` (answered with
+    /// 400, as the request validators do).
+    ///
+    /// ```
+    /// use rfc6455::handshake::{Extensions, RequestError};
+    /// let offers = Extensions::parse(b"permessage-deflate; client_max_window_bits=10, x-y")?;
+    /// let names: Vec<String> = offers.map(|e| e.to_string()).collect();
+    /// assert_eq!(names, ["permessage-deflate; client_max_window_bits=10", "x-y"]);
+    /// assert_eq!(Extensions::parse(b"a; b=\"two words\"").unwrap_err(), RequestError::InvalidExtensions);
+    /// # Ok::<(), RequestError>(())
+    /// ```
+    pub fn parse(value: &'b [u8]) -> Result<Self, RequestError> {
+        if !is_extension_list(value) {
+            return Err(RequestError::InvalidExtensions);
+        }
+        Ok(Extensions {
+            values: Headers::from_pairs(&[]).get_all(""),
+            cursor: Cursor::new(value),
+        })
+    }
+}
+
+/// The canonical §9.1 form, `name; param=value`, to put back into a header (each value
+/// unescaped, which §9.1 requires to be a token).
+impl fmt::Display for Extension<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)?;
+        for param in self.params() {
+            write!(f, "; {}", param.name)?;
+            if let Some(value) = param.value {
+                write!(f, "={value}")?;
+            }
+        }
+        Ok(())
     }
 }
 

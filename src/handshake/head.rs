@@ -429,9 +429,11 @@ fn trim_ows_start(mut s: &[u8]) -> &[u8] {
     s
 }
 
-/// The header fields of a parsed head, in the order they arrived, borrowed from the
-/// caller's buffer. Names compare ASCII case-insensitively (RFC 7230 §3.2); values have
-/// their surrounding whitespace removed.
+/// The header fields of a handshake, borrowed: from the caller's buffer after the byte
+/// parsers, from the caller's `(name, value)` pairs after
+/// [`RequestParts`](super::RequestParts), or from an `http::HeaderMap` (feature `http`).
+/// Names compare ASCII case-insensitively (RFC 7230 §3.2); values have their surrounding
+/// whitespace removed.
 ///
 /// A field that appears several times is one comma-separated list (RFC 7230 §3.2.2):
 /// [`get_all`](Headers::get_all) yields every value, [`list`](Headers::list) every list
@@ -453,34 +455,62 @@ fn trim_ows_start(mut s: &[u8]) -> &[u8] {
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Headers<'b> {
-    buf: &'b [u8],
-    spans: &'b [Span],
+    fields: Fields<'b>,
+}
+
+/// Where the fields live. One view over all three keeps a single validator for every way
+/// a handshake can arrive.
+#[derive(Debug, Clone, Copy)]
+enum Fields<'b> {
+    /// Positions in a head the byte parser read.
+    Head { buf: &'b [u8], spans: &'b [Span] },
+    /// Pairs the caller holds.
+    Pairs(&'b [(&'b str, &'b str)]),
+    /// The map of the `http` crate, which hyper, h2 and h3 fill.
+    #[cfg(feature = "http")]
+    Map(&'b ::http::HeaderMap),
 }
 
 impl<'b> Headers<'b> {
     fn new(buf: &'b [u8], spans: &'b [Span]) -> Self {
-        Headers { buf, spans }
+        Headers {
+            fields: Fields::Head { buf, spans },
+        }
     }
 
-    fn name_of(&self, s: &Span) -> &'b [u8] {
-        &self.buf[s.name_start as usize..s.name_end as usize]
+    /// A view of `(name, value)` pairs, whitespace around values removed as a parser
+    /// would.
+    pub(crate) fn from_pairs(pairs: &'b [(&'b str, &'b str)]) -> Self {
+        Headers {
+            fields: Fields::Pairs(pairs),
+        }
     }
 
-    fn value_of(&self, s: &Span) -> &'b [u8] {
-        &self.buf[s.value_start as usize..s.value_end as usize]
+    /// A view of an `http::HeaderMap`.
+    #[cfg(feature = "http")]
+    pub(crate) fn from_map(map: &'b ::http::HeaderMap) -> Self {
+        Headers {
+            fields: Fields::Map(map),
+        }
     }
 
     /// How many header fields the head has.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        match self.fields {
+            Fields::Head { spans, .. } => spans.len(),
+            Fields::Pairs(pairs) => pairs.len(),
+            #[cfg(feature = "http")]
+            Fields::Map(map) => map.len(),
+        }
     }
 
     /// Whether the head has no header fields.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.len() == 0
     }
 
-    /// Every field as `(name, value)`, in arrival order. Names are tokens, hence ASCII.
+    /// Every field as `(name, value)`, in arrival order (an `http::HeaderMap` groups
+    /// the values of one name together). Names are tokens, hence ASCII.
     pub fn iter(&self) -> HeaderIter<'b> {
         HeaderIter {
             headers: *self,
@@ -496,18 +526,44 @@ impl<'b> Headers<'b> {
     /// The values of every field called `name`, in arrival order.
     pub fn get_all<'n>(&self, name: &'n str) -> GetAll<'b, 'n> {
         GetAll {
-            buf: self.buf,
-            spans: self.spans.iter(),
+            headers: *self,
+            next: 0,
             name,
+        }
+    }
+
+    /// The field at `index` as bytes, value trimmed. Names are tokens after the byte
+    /// parser, and `http::HeaderName`s are; caller pairs are checked by the validator.
+    fn field(&self, index: usize) -> Option<(&'b [u8], &'b [u8])> {
+        match self.fields {
+            Fields::Head { buf, spans } => spans.get(index).map(|s| {
+                (
+                    &buf[s.name_start as usize..s.name_end as usize],
+                    &buf[s.value_start as usize..s.value_end as usize],
+                )
+            }),
+            Fields::Pairs(pairs) => pairs
+                .get(index)
+                .map(|(n, v)| (n.as_bytes(), trim_ows(v.as_bytes()))),
+            // `HeaderMap` iterators are not `Clone`, so the public iterators walk it by
+            // index: quadratic in the field count, which hyper bounds (100 by default);
+            // the validator reads it with `raw`, once and linearly.
+            #[cfg(feature = "http")]
+            Fields::Map(map) => map
+                .iter()
+                .nth(index)
+                .map(|(n, v)| (n.as_str().as_bytes(), trim_ows(v.as_bytes()))),
         }
     }
 
     /// `(name, value)` pairs as bytes, for the crate's own checks: names are tokens, so
     /// skipping the UTF-8 check of [`iter`](Self::iter) loses nothing.
-    pub(crate) fn raw(&self) -> impl Iterator<Item = (&'b [u8], &'b [u8])> + '_ {
-        self.spans
-            .iter()
-            .map(|s| (self.name_of(s), self.value_of(s)))
+    pub(crate) fn raw(&self) -> Raw<'b> {
+        match self.fields {
+            #[cfg(feature = "http")]
+            Fields::Map(map) => Raw::Map(map.iter()),
+            _ => Raw::Indexed(*self, 0),
+        }
     }
 
     /// The non-empty elements of the comma-separated list formed by every field called
@@ -528,8 +584,47 @@ impl<'b> Headers<'b> {
     }
 }
 
+/// What the byte parser demands of every field, for fields another parser read: names
+/// are tokens and values have no control character but HTAB (RFC 7230 §3.2).
+pub(crate) fn check_fields(headers: &Headers<'_>) -> Result<(), HeadError> {
+    for (name, value) in headers.raw() {
+        if !is_token(name) {
+            return Err(HeadError::InvalidHeaderName);
+        }
+        if !value.iter().all(|&b| is_value_byte(b)) {
+            return Err(HeadError::InvalidHeaderValue);
+        }
+    }
+    Ok(())
+}
+
+/// The fields in one pass, for the validators.
+pub(crate) enum Raw<'b> {
+    Indexed(Headers<'b>, usize),
+    #[cfg(feature = "http")]
+    Map(::http::header::Iter<'b, ::http::HeaderValue>),
+}
+
+impl<'b> Iterator for Raw<'b> {
+    type Item = (&'b [u8], &'b [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Raw::Indexed(headers, next) => {
+                let field = headers.field(*next)?;
+                *next += 1;
+                Some(field)
+            }
+            #[cfg(feature = "http")]
+            Raw::Map(iter) => iter
+                .next()
+                .map(|(n, v)| (n.as_str().as_bytes(), trim_ows(v.as_bytes()))),
+        }
+    }
+}
+
 /// Equal when the same fields arrived in the same order with the same values, wherever
-/// they sit in their buffers.
+/// they sit.
 impl PartialEq for Headers<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.iter().eq(other.iter())
@@ -558,14 +653,13 @@ impl<'b> Iterator for HeaderIter<'b> {
     type Item = (&'b str, &'b [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let span = self.headers.spans.get(self.next)?;
+        let (name, value) = self.headers.field(self.next)?;
         self.next += 1;
-        let name = core::str::from_utf8(self.headers.name_of(span)).unwrap_or_default();
-        Some((name, self.headers.value_of(span)))
+        Some((core::str::from_utf8(name).unwrap_or_default(), value))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.headers.spans.len() - self.next;
+        let left = self.headers.len() - self.next;
         (left, Some(left))
     }
 }
@@ -575,8 +669,8 @@ impl ExactSizeIterator for HeaderIter<'_> {}
 /// Iterator over the values of one header name; see [`Headers::get_all`].
 #[derive(Debug, Clone)]
 pub struct GetAll<'b, 'n> {
-    buf: &'b [u8],
-    spans: core::slice::Iter<'b, Span>,
+    headers: Headers<'b>,
+    next: usize,
     name: &'n str,
 }
 
@@ -584,12 +678,21 @@ impl<'b> Iterator for GetAll<'b, '_> {
     type Item = &'b [u8];
 
     fn next(&mut self) -> Option<&'b [u8]> {
+        #[cfg(feature = "http")]
+        if let Fields::Map(map) = self.headers.fields {
+            // The map finds a name's values directly (case-insensitively).
+            let value = map.get_all(self.name).iter().nth(self.next)?;
+            self.next += 1;
+            return Some(trim_ows(value.as_bytes()));
+        }
         let name = self.name.as_bytes();
-        let buf = self.buf;
-        self.spans
-            .by_ref()
-            .find(|s| buf[s.name_start as usize..s.name_end as usize].eq_ignore_ascii_case(name))
-            .map(|s| &buf[s.value_start as usize..s.value_end as usize])
+        loop {
+            let (n, value) = self.headers.field(self.next)?;
+            self.next += 1;
+            if n.eq_ignore_ascii_case(name) {
+                return Some(value);
+            }
+        }
     }
 }
 

@@ -85,18 +85,22 @@ mod build;
 mod error;
 mod extension;
 mod head;
+#[cfg(feature = "http")]
+mod http;
 mod origin;
+mod parts;
 mod request;
 mod response;
 
 #[cfg(feature = "std")]
 pub use accept::random_nonce;
 pub use accept::{accept_key, AcceptKey, WebSocketKey, GUID};
-pub use build::{AcceptResponse, ClientRequest, Rejection};
+pub use build::{AcceptResponse, ClientRequest, HeaderFields, Rejection, RequestHead};
 pub use error::{BuildError, HeadError, RequestError, ResponseError};
 pub use extension::{Extension, ExtensionParam, ExtensionParams, Extensions, ParamValue};
 pub use head::{GetAll, HeaderIter, Headers, ListItems};
 pub use origin::OriginPolicy;
+pub use parts::{Form, HttpVersion, RequestParts};
 pub use request::{Cookies, HandshakeRequest, Protocols, RequestParser};
 pub use response::{Accepted, HandshakeResponse, Rejected, ResponseParser};
 

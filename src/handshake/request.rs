@@ -7,26 +7,39 @@ use super::error::RequestError;
 use super::extension::{is_extension_list, Extensions};
 use super::head::{
     ascii_str, default_port, http_version, is_authority, is_tchar, is_token, same_authority,
-    trim_ows, GetAll, Head, HeadParser, Headers, ListItems, StartLine,
+    trim_ows, GetAll, HeadParser, Headers, ListItems, StartLine,
 };
+use super::parts::{Form, HttpVersion};
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
 
 /// Where the parts of the request line are.
 #[derive(Debug, Clone)]
 struct RequestLine {
+    version: HttpVersion,
     target: Range<usize>,
-    path: Range<usize>,
-    query: Option<Range<usize>>,
-    /// The authority of an absolute-form target, which `Host` must agree with.
-    authority: Option<Authority>,
+    shape: TargetShape,
 }
 
-/// The authority of an absolute-form request-target and the default port of its scheme.
+/// Where a request-target's parts are, relative to its start.
 #[derive(Debug, Clone)]
-struct Authority {
-    range: Range<usize>,
-    default_port: &'static [u8],
+struct TargetShape {
+    path: Range<usize>,
+    query: Option<Range<usize>>,
+    /// The authority of an absolute-form target and its scheme's default port: `Host`
+    /// must agree with it.
+    authority: Option<(Range<usize>, &'static [u8])>,
+}
+
+impl TargetShape {
+    fn shift(self, by: usize) -> Self {
+        let shift = |r: Range<usize>| r.start + by..r.end + by;
+        TargetShape {
+            path: shift(self.path),
+            query: self.query.map(shift),
+            authority: self.authority.map(|(r, port)| (shift(r), port)),
+        }
+    }
 }
 
 /// Reads a client's opening handshake from a buffer that grows between calls.
@@ -128,7 +141,23 @@ impl<const N: usize> RequestParser<N> {
         &'b mut self,
         buf: &'b [u8],
     ) -> Result<Status<HandshakeRequest<'b>>, RequestError> {
-        self.head.parse(buf, HandshakeRequest::validate)
+        self.head.parse(buf, |head| {
+            let line = head.start_line;
+            let text = |r: &Range<usize>| ascii_str(&head.bytes[r.clone()]).unwrap_or_default();
+            let start = Start {
+                form: Form::Upgrade,
+                version: line.version,
+                target: text(&line.target),
+                path: text(&line.shape.path),
+                query: line.shape.query.as_ref().map(text),
+                authority: line
+                    .shape
+                    .authority
+                    .as_ref()
+                    .map(|(r, port)| (&head.bytes[r.clone()], *port)),
+            };
+            HandshakeRequest::validate(start, head.headers, head.bytes)
+        })
     }
 }
 
@@ -143,46 +172,80 @@ impl StartLine for RequestLine {
         else {
             return Err(RequestError::MalformedRequestLine);
         };
-        if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
-            return Err(RequestError::MalformedRequestLine);
-        }
         let Some(version) = http_version(version) else {
             return Err(RequestError::MalformedRequestLine);
         };
-        if method != b"GET" {
-            return Err(RequestError::MethodNotGet);
-        }
-        if version.0 >= 2 {
-            return Err(RequestError::HttpVersionNotSupported);
-        }
-        if version < (1, 1) {
-            return Err(RequestError::HttpVersionTooOld);
-        }
+        // No `:protocol` travels in HTTP/1.1, so the form is always the Upgrade one.
+        let form = check_start(method, target, version, None)?;
         let target_start = range.start + method.len() + 1;
-        let target_range = target_start..target_start + target.len();
-        if target.contains(&b'#') {
-            return Err(RequestError::InvalidTarget);
-        }
-        let (path_start, authority) = if target[0] == b'/' {
-            (0, None)
-        } else {
-            let (authority, default_port) =
-                absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
-            let authority = Authority {
-                range: target_start + authority.start..target_start + authority.end,
-                default_port,
-            };
-            (authority.range.end - target_start, Some(authority))
-        };
-        let query_at = target.iter().position(|&b| b == b'?');
-        let path_end = query_at.unwrap_or(target.len());
         Ok(RequestLine {
-            path: target_start + path_start..target_start + path_end,
-            query: query_at.map(|q| target_start + q + 1..target_range.end),
-            target: target_range,
-            authority,
+            version: HttpVersion::from_pair(version),
+            target: target_start..target_start + target.len(),
+            shape: target_shape(target, form)?.shift(target_start),
         })
     }
+}
+
+/// The checks of a request's start that come before its header fields, in the byte
+/// parser's order: the grammar of method and target, then the method and version that
+/// make a WebSocket handshake (§4.2.1 item 1; RFC 8441 §4 and RFC 9220 §3 for
+/// extended CONNECT), which decide its [`Form`].
+fn check_start(
+    method: &[u8],
+    target: &[u8],
+    version: (u8, u8),
+    protocol: Option<&[u8]>,
+) -> Result<Form, RequestError> {
+    if !is_token(method) || target.is_empty() || !target.iter().all(u8::is_ascii_graphic) {
+        return Err(RequestError::MalformedRequestLine);
+    }
+    match method {
+        b"GET" => {
+            if version.0 >= 2 {
+                return Err(RequestError::HttpVersionNotSupported);
+            }
+            if version < (1, 1) {
+                return Err(RequestError::HttpVersionTooOld);
+            }
+            // RFC 8441 §4: `:protocol` belongs to CONNECT only.
+            if protocol.is_some() {
+                return Err(RequestError::ProtocolNotWebSocket);
+            }
+            Ok(Form::Upgrade)
+        }
+        // Extended CONNECT exists from HTTP/2 on; over HTTP/1.1, CONNECT asks for a
+        // tunnel, which is no WebSocket handshake.
+        b"CONNECT" if version.0 >= 2 => match protocol {
+            Some(p) if p.eq_ignore_ascii_case(b"websocket") => Ok(Form::ExtendedConnect),
+            _ => Err(RequestError::ProtocolNotWebSocket),
+        },
+        _ => Err(RequestError::MethodNotGet),
+    }
+}
+
+/// Where the path, query and (absolute-form) authority of `target` are. The Upgrade form
+/// takes a path or an absolute `http(s)` URI (§4.1 item 3); extended CONNECT carries the
+/// path alone in `:path`, its authority and scheme apart (RFC 8441 §4).
+fn target_shape(target: &[u8], form: Form) -> Result<TargetShape, RequestError> {
+    if target.contains(&b'#') {
+        return Err(RequestError::InvalidTarget);
+    }
+    let (path_start, authority) = if target[0] == b'/' {
+        (0, None)
+    } else if form == Form::Upgrade {
+        let (authority, default_port) =
+            absolute_authority(target).ok_or(RequestError::InvalidTarget)?;
+        (authority.end, Some((authority, default_port)))
+    } else {
+        return Err(RequestError::InvalidTarget);
+    };
+    let query_at = target.iter().position(|&b| b == b'?');
+    let path_end = query_at.unwrap_or(target.len());
+    Ok(TargetShape {
+        path: path_start..path_end,
+        query: query_at.map(|q| q + 1..target.len()),
+        authority,
+    })
 }
 
 /// Where the authority of an absolute `http`/`https` URI is (§4.1 item 3 allows them,
@@ -265,6 +328,8 @@ fn classify(name: &[u8]) -> Known {
 pub struct HandshakeRequest<'b> {
     head: &'b [u8],
     headers: Headers<'b>,
+    form: Form,
+    version: HttpVersion,
     target: &'b str,
     path: &'b str,
     query: Option<&'b str>,
@@ -273,15 +338,77 @@ pub struct HandshakeRequest<'b> {
     origin: Option<&'b str>,
 }
 
+/// A request's start once checked, however it arrived: the request line of HTTP/1.1
+/// bytes, or the parts (pseudo-header fields) another HTTP stack parsed.
+pub(crate) struct Start<'b> {
+    pub(crate) form: Form,
+    pub(crate) version: HttpVersion,
+    pub(crate) target: &'b str,
+    pub(crate) path: &'b str,
+    pub(crate) query: Option<&'b str>,
+    /// The authority the request names outside `Host` (an absolute-form target's, or
+    /// `:authority`) and the default port of its scheme.
+    pub(crate) authority: Option<(&'b [u8], &'static [u8])>,
+}
+
+/// The shared start checks for a request given as parts; see [`check_start`].
+pub(crate) fn start_from_parts<'b>(
+    method: &'b str,
+    target: &'b str,
+    version: HttpVersion,
+    scheme: Option<&'b str>,
+    authority: Option<&'b str>,
+    protocol: Option<&'b str>,
+) -> Result<Start<'b>, RequestError> {
+    let form = check_start(
+        method.as_bytes(),
+        target.as_bytes(),
+        version.pair(),
+        protocol.map(str::as_bytes),
+    )?;
+    let shape = target_shape(target.as_bytes(), form)?;
+    let default_port = scheme.and_then(|s| default_port(s.as_bytes()));
+    let authority = match (form, shape.authority, authority) {
+        // An absolute-form target names its own authority; a second one is ambiguous.
+        (Form::Upgrade, Some(_), Some(_)) => return Err(RequestError::InvalidTarget),
+        (Form::Upgrade, Some((range, port)), None) => Some((&target.as_bytes()[range], port)),
+        (Form::Upgrade, None, None) => None,
+        // An absolute-form target taken apart by an HTTP library, as hyper does.
+        (Form::Upgrade, None, Some(a)) => match default_port {
+            Some(port) if is_authority(a.as_bytes()) => Some((a.as_bytes(), port)),
+            _ => return Err(RequestError::InvalidTarget),
+        },
+        // RFC 8441 §4 and §5: `:scheme` is there, and `http` or `https` (ws, wss).
+        (Form::ExtendedConnect, _, a) => {
+            let Some(port) = default_port else {
+                return Err(RequestError::InvalidTarget);
+            };
+            match a {
+                Some(a) if is_authority(a.as_bytes()) => Some((a.as_bytes(), port)),
+                Some(_) => return Err(RequestError::InvalidHost),
+                None => None,
+            }
+        }
+    };
+    Ok(Start {
+        form,
+        version,
+        target,
+        path: &target[shape.path],
+        query: shape.query.map(|q| &target[q]),
+        authority,
+    })
+}
+
 impl<'b> HandshakeRequest<'b> {
-    fn validate(
-        Head {
-            start_line: line,
-            bytes: head,
-            headers,
-        }: Head<'b, RequestLine>,
+    /// The one validator of §4.2.1 over header fields, for every way a request arrives:
+    /// the byte parser and [`RequestParts`](super::RequestParts) both end here, so they
+    /// cannot disagree on a check, its order or its error.
+    pub(crate) fn validate(
+        start: Start<'b>,
+        headers: Headers<'b>,
+        head: &'b [u8],
     ) -> Result<Self, RequestError> {
-        let text = |r: &Range<usize>| core::str::from_utf8(&head[r.clone()]).unwrap_or_default();
         let mut host = None;
         let mut key = None;
         let mut version = None;
@@ -292,6 +419,7 @@ impl<'b> HandshakeRequest<'b> {
         let mut origins = 0u32;
         let mut upgrade = false;
         let mut connection = false;
+        let mut connection_specific = false;
         let mut body = false;
         let mut protocols_ok = true;
         let mut extensions_ok = true;
@@ -301,8 +429,14 @@ impl<'b> HandshakeRequest<'b> {
                 Known::Key => (keys, key) = (keys + 1, Some(value)),
                 Known::Version => (versions, version) = (versions + 1, Some(value)),
                 Known::Origin => (origins, origin) = (origins + 1, Some(value)),
-                Known::Upgrade => upgrade |= has_token(value, b"websocket"),
-                Known::Connection => connection |= has_token(value, b"upgrade"),
+                Known::Upgrade => {
+                    upgrade |= has_token(value, b"websocket");
+                    connection_specific = true;
+                }
+                Known::Connection => {
+                    connection |= has_token(value, b"upgrade");
+                    connection_specific = true;
+                }
                 Known::Protocol => protocols_ok &= is_token_list(value),
                 Known::Extensions => extensions_ok &= is_extension_list(value),
                 Known::ContentLength => body |= value.iter().any(|&b| b != b'0'),
@@ -311,32 +445,58 @@ impl<'b> HandshakeRequest<'b> {
             }
         }
         let host = match (hosts, host) {
-            (0, _) | (_, None) => return Err(RequestError::MissingHost),
-            (1, Some(h)) if is_authority(h) => h,
+            (0, _) | (_, None) => None,
+            (1, Some(h)) if is_authority(h) => Some(h),
             (1, Some(_)) => return Err(RequestError::InvalidHost),
             _ => return Err(RequestError::DuplicateHost),
         };
-        if let Some(authority) = &line.authority {
-            if !same_authority(&head[authority.range.clone()], host, authority.default_port) {
-                return Err(RequestError::HostMismatch);
+        // §4.2.1 item 2 asks for `Host`; over HTTP/2 and 3 `:authority` stands for it
+        // and `Host`, if also sent, must name the same (RFC 9113 §8.3.1).
+        let host = match (start.authority, host) {
+            (Some((authority, port)), Some(host)) => {
+                if !same_authority(authority, host, port) {
+                    return Err(RequestError::HostMismatch);
+                }
+                match start.form {
+                    Form::Upgrade => host,
+                    Form::ExtendedConnect => authority,
+                }
             }
-        }
+            (None, Some(host)) => host,
+            (Some((authority, _)), None) if start.form == Form::ExtendedConnect => authority,
+            (_, None) => return Err(RequestError::MissingHost),
+        };
         let host = ascii_str(host).unwrap_or_default();
-        if !upgrade {
-            return Err(RequestError::UpgradeNotWebSocket);
-        }
-        if !connection {
-            return Err(RequestError::ConnectionNotUpgrade);
+        match start.form {
+            Form::Upgrade => {
+                if !upgrade {
+                    return Err(RequestError::UpgradeNotWebSocket);
+                }
+                if !connection {
+                    return Err(RequestError::ConnectionNotUpgrade);
+                }
+            }
+            // RFC 9113 §8.2.2 (and RFC 9114 §4.2): connection-specific fields make an
+            // HTTP/2 or HTTP/3 request malformed; RFC 8441 §5 replaces them with
+            // `:protocol`.
+            Form::ExtendedConnect if connection_specific => {
+                return Err(RequestError::ConnectionSpecificHeader);
+            }
+            Form::ExtendedConnect => {}
         }
         match (versions, version) {
             (0, _) | (_, None) => return Err(RequestError::MissingVersion),
             (1, Some(b"13")) => {}
             _ => return Err(RequestError::UnsupportedVersion),
         }
-        let key = match (keys, key) {
-            (0, _) | (_, None) => return Err(RequestError::MissingKey),
-            (1, Some(k)) if is_valid_key(k) => ascii_str(k).unwrap_or_default(),
-            (1, Some(_)) => return Err(RequestError::InvalidKey),
+        // RFC 8441 §5: extended CONNECT does not process Sec-WebSocket-Key (nor answer
+        // with Sec-WebSocket-Accept): `:protocol` already proves the client speaks
+        // WebSocket.
+        let key = match (start.form, keys, key) {
+            (Form::ExtendedConnect, _, _) => "",
+            (_, 0, _) | (_, _, None) => return Err(RequestError::MissingKey),
+            (_, 1, Some(k)) if is_valid_key(k) => ascii_str(k).unwrap_or_default(),
+            (_, 1, Some(_)) => return Err(RequestError::InvalidKey),
             _ => return Err(RequestError::DuplicateKey),
         };
         let origin = match (origins, origin) {
@@ -356,22 +516,40 @@ impl<'b> HandshakeRequest<'b> {
         Ok(HandshakeRequest {
             head,
             headers,
-            target: text(&line.target),
-            path: if line.path.is_empty() {
+            form: start.form,
+            version: start.version,
+            target: start.target,
+            path: if start.path.is_empty() {
                 "/"
             } else {
-                text(&line.path)
+                start.path
             },
-            query: line.query.as_ref().map(text),
+            query: start.query,
             host,
             key,
             origin,
         })
     }
 
-    /// The request method; always `GET` (§4.2.1 item 1).
+    /// Which form the handshake took: an HTTP/1.1 Upgrade (RFC 6455 §4.1) or an
+    /// extended CONNECT (RFC 8441 over HTTP/2, RFC 9220 over HTTP/3). The answer differs:
+    /// [`AcceptResponse::status`](super::AcceptResponse::status) is 101 or 200.
+    pub fn form(&self) -> Form {
+        self.form
+    }
+
+    /// The HTTP version the request came over (HTTP/1.1 for every minor version above).
+    pub fn version(&self) -> HttpVersion {
+        self.version
+    }
+
+    /// The request method: `GET` for the Upgrade form (§4.2.1 item 1), `CONNECT` for
+    /// extended CONNECT (RFC 8441 §4).
     pub fn method(&self) -> &'b str {
-        "GET"
+        match self.form {
+            Form::Upgrade => "GET",
+            Form::ExtendedConnect => "CONNECT",
+        }
     }
 
     /// The request-target as sent: `/chat?room=1`, or an absolute `http(s)` URI whose
@@ -391,7 +569,8 @@ impl<'b> HandshakeRequest<'b> {
         self.query
     }
 
-    /// The `Host` value: the authority the client wants (§4.2.1 item 2).
+    /// The `Host` value: the authority the client wants (§4.2.1 item 2); for extended
+    /// CONNECT, `:authority` (or `Host` when that is absent).
     ///
     /// When the target is an absolute URI, its authority is the one requested (RFC 7230
     /// §5.5); the parser refused the request unless `Host` names the same host and port
@@ -407,7 +586,8 @@ impl<'b> HandshakeRequest<'b> {
         self.origin
     }
 
-    /// The `Sec-WebSocket-Key` value as sent, already checked to encode 16 bytes.
+    /// The `Sec-WebSocket-Key` value as sent, already checked to encode 16 bytes. Empty
+    /// for extended CONNECT, which has no key (RFC 8441 §5).
     pub fn key(&self) -> &'b str {
         self.key
     }
@@ -455,13 +635,14 @@ impl<'b> HandshakeRequest<'b> {
         self.headers.get(name)
     }
 
-    /// The bytes of the head, blank line included.
+    /// The bytes of the head, blank line included; empty for a request given as
+    /// [`RequestParts`](super::RequestParts).
     pub fn head(&self) -> &'b [u8] {
         self.head
     }
 
     /// How many bytes the head used. Whatever follows in the buffer was sent after the
-    /// handshake and belongs to the frame layer.
+    /// handshake and belongs to the frame layer. 0 for a request given as parts.
     pub fn head_len(&self) -> usize {
         self.head.len()
     }

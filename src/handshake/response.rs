@@ -5,7 +5,10 @@ use core::ops::Range;
 use super::build::ClientRequest;
 use super::error::ResponseError;
 use super::extension::{is_extension_list, single_extension, Extensions};
-use super::head::{http_version, is_token, is_value_byte, Head, HeadParser, Headers, StartLine};
+use super::head::{
+    check_fields, http_version, is_token, is_value_byte, Head, HeadParser, Headers, StartLine,
+};
+use super::parts::{Form, HttpVersion};
 use super::{Limits, DEFAULT_MAX_HEADERS};
 use crate::Status;
 
@@ -164,6 +167,15 @@ fn validate<'b>(
     if line.version < (1, 1) {
         return Err(ResponseError::HttpVersionTooOld);
     }
+    validate_upgrade(headers, request)?;
+    negotiated(headers, request)
+}
+
+/// §4.1 steps 2 to 4, which only the Upgrade form has.
+fn validate_upgrade(
+    headers: Headers<'_>,
+    request: &ClientRequest<'_>,
+) -> Result<(), ResponseError> {
     if !headers.contains_token("upgrade", "websocket") {
         return Err(ResponseError::UpgradeNotWebSocket);
     }
@@ -175,6 +187,55 @@ fn validate<'b>(
     if accepts.next().is_some() || accept != request.key().accept().as_bytes() {
         return Err(ResponseError::AcceptMismatch);
     }
+    Ok(())
+}
+
+/// A response given as its status and header fields, as an HTTP library hands it over:
+/// for [`ClientRequest::check_response`] and the `http` feature.
+pub(crate) fn check_parts<'b>(
+    request: &ClientRequest<'_>,
+    version: HttpVersion,
+    status: u16,
+    headers: Headers<'b>,
+) -> Result<HandshakeResponse<'b>, ResponseError> {
+    check_fields(&headers)?;
+    let form = match version.form() {
+        Some(form) => form,
+        None if status == 101 => return Err(ResponseError::HttpVersionTooOld),
+        None => Form::Upgrade,
+    };
+    // RFC 8441 §5: over HTTP/2 and 3 any 2xx accepts; every other status is HTTP
+    // carrying on, as for a status other than 101 over HTTP/1.1 (§4.1 step 1).
+    let accepted = match form {
+        Form::Upgrade => status == 101,
+        Form::ExtendedConnect => (200..300).contains(&status),
+    };
+    if !accepted {
+        return Ok(HandshakeResponse::Rejected(Rejected {
+            status,
+            reason: &[],
+            headers,
+            head_len: 0,
+        }));
+    }
+    if form == Form::Upgrade {
+        validate_upgrade(headers, request)?;
+    }
+    negotiated(headers, request).map(|protocol| {
+        HandshakeResponse::Accepted(Accepted {
+            protocol,
+            headers,
+            head_len: 0,
+        })
+    })
+}
+
+/// §4.1 steps 5 and 6: the subprotocol and extensions the server chose, which both
+/// forms negotiate alike.
+fn negotiated<'b>(
+    headers: Headers<'b>,
+    request: &ClientRequest<'_>,
+) -> Result<Option<&'b str>, ResponseError> {
     let mut protocols = headers.get_all("sec-websocket-protocol");
     let protocol = match (protocols.next(), protocols.next()) {
         (None, _) => None,
