@@ -10,12 +10,8 @@ use http::{Request, Response, Version};
 use http_body_util::Empty;
 use hyper::ext::Protocol;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rfc6455::connection::{
-    Config, Connection, Message, MessageKind, MessageReader, NoMasking, Role,
-};
-use rfc6455::extensions::deflate::{
-    DeflateConfig, DeflateMessageReader, DeflateParams, DeflateSender,
-};
+use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader, NoMasking};
+use rfc6455::extensions::deflate::{DeflateConfig, DeflateParams, DeflateSender};
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{
     random_nonce, AcceptResponse, ClientRequest, HandshakeRequest, HandshakeResponse,
@@ -127,7 +123,9 @@ pub struct WebSocket<IO, K = NoMasking> {
     io: IO,
     conn: Connection<K>,
     reader: MessageReader,
-    deflate: Option<(DeflateMessageReader, DeflateSender)>,
+    /// The compressor, when permessage-deflate was agreed (the reader inflates by
+    /// itself).
+    deflate: Option<DeflateSender>,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -138,21 +136,15 @@ pub struct WebSocket<IO, K = NoMasking> {
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO, NoMasking> {
     /// The server side, compressing when `deflate` was agreed.
     pub fn server(io: IO, deflate: Option<DeflateParams>) -> Self {
-        let config = config().compressed_messages(deflate.is_some());
-        Self::new(io, Connection::server(config), deflate, Role::Server)
+        Self::new(io, Connection::server(config().permessage_deflate(deflate)))
     }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> WebSocket<IO, OsRandom> {
     /// The client side, masking with keys from the operating system.
     pub fn client(io: IO, deflate: Option<DeflateParams>) -> Self {
-        let config = config().compressed_messages(deflate.is_some());
-        Self::new(
-            io,
-            Connection::client(config, OsRandom::new()),
-            deflate,
-            Role::Client,
-        )
+        let config = config().permessage_deflate(deflate);
+        Self::new(io, Connection::client(config, OsRandom::new()))
     }
 }
 
@@ -163,12 +155,12 @@ fn config() -> Config {
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin, K: MaskKeySource> WebSocket<IO, K> {
-    fn new(io: IO, conn: Connection<K>, deflate: Option<DeflateParams>, role: Role) -> Self {
+    fn new(io: IO, conn: Connection<K>) -> Self {
         WebSocket {
             io,
+            deflate: DeflateSender::new(&conn),
             conn,
             reader: MessageReader::new(),
-            deflate: deflate.map(|p| (DeflateMessageReader::new(), DeflateSender::new(&p, role))),
             buf: vec![0; 64 * 1024],
             start: 0,
             end: 0,
@@ -190,15 +182,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, K: MaskKeySource> WebSocket<IO, K> {
                 return Ok(None);
             }
             let input = &mut self.buf[self.start..self.end];
-            let step = match &mut self.deflate {
-                Some((reader, _)) => reader
-                    .read(&mut self.conn, input)
-                    .map(|(n, m)| (n, m.map(own))),
-                None => self
-                    .reader
-                    .read(&mut self.conn, input)
-                    .map(|(n, m)| (n, m.map(own))),
-            };
+            let step = self
+                .reader
+                .read(&mut self.conn, input)
+                .map(|step| (step.consumed, step.event.map(own)));
             let (consumed, message) = match step {
                 Ok(step) => step,
                 // The connection queued the Close for this error; drained below.
@@ -256,14 +243,14 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, K: MaskKeySource> WebSocket<IO, K> {
     /// Sends a text or binary message, compressed when deflate is in use.
     pub async fn send(&mut self, kind: MessageKind, data: &[u8]) -> io::Result<()> {
         let n = match &mut self.deflate {
-            Some((_, sender)) => {
+            Some(sender) => {
                 self.out.resize(sender.max_send_len(data.len()), 0);
                 sender
                     .send(&mut self.conn, kind, data, &mut self.out)
                     .map_err(io::Error::other)?
             }
             None => {
-                self.out.resize(data.len() + 14, 0);
+                self.out.resize(self.conn.frame_len(data.len()), 0);
                 self.conn
                     .send_fragment(kind, data, true, &mut self.out)
                     .map_err(io::Error::other)?
