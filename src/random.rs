@@ -70,6 +70,13 @@ impl DeterministicKeys {
     }
 }
 
+/// [`DeterministicKeys::sequence`] from a fixed seed.
+impl Default for DeterministicKeys {
+    fn default() -> Self {
+        Self::sequence(0)
+    }
+}
+
 impl MaskKeySource for DeterministicKeys {
     fn next_mask_key(&mut self) -> [u8; 4] {
         if self.varies {

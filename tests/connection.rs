@@ -42,7 +42,7 @@ fn s5_1_server_fails_on_unmasked_client_frame() {
 
 #[test]
 fn s5_1_client_fails_on_masked_server_frame() {
-    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut client = Connection::client(Config::default(), DeterministicKeys::default());
     let events = events_split(&mut client, &client_frame(0x82, b"x"), &[]);
     assert_eq!(events, [Owned::Error(ProtocolError::MaskedFrame)]);
     assert_eq!(close_code_of_masked(&drain(&mut client)), Some(1002));
@@ -60,7 +60,8 @@ fn close_code_of_masked(bytes: &[u8]) -> Option<u16> {
 
 #[test]
 fn s5_3_client_masks_every_frame_with_a_fresh_key() {
-    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut client = Connection::client(Config::default(), DeterministicKeys::default());
+    let mut source = DeterministicKeys::default();
     let mut out = [0u8; 64];
     let mut keys = Vec::new();
     for _ in 0..3 {
@@ -71,7 +72,12 @@ fn s5_3_client_masks_every_frame_with_a_fresh_key() {
             .unwrap();
         keys.push(h.mask.unwrap());
     }
-    assert_eq!(keys, [[1; 4], [2; 4], [3; 4]]);
+    // One key from the source per frame, in order.
+    let expected: Vec<_> = (0..3)
+        .map(|_| rfc6455::MaskKeySource::next_mask_key(&mut source))
+        .collect();
+    assert_eq!(keys, expected);
+    assert!(keys[0] != keys[1] && keys[1] != keys[2]);
 }
 
 // §5.2: reserved opcodes and bits.
@@ -418,7 +424,7 @@ fn s5_5_2_ping_after_the_peers_close_is_not_answered() {
 #[test]
 fn s7_1_5_after_end_of_stream_both_roles_close_the_transport() {
     let mut server = Connection::server(Config::default());
-    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut client = Connection::client(Config::default(), DeterministicKeys::default());
     assert!(server.read_eof().is_some());
     assert!(client.read_eof().is_some());
     assert!(server.should_close_transport());
@@ -648,7 +654,7 @@ fn fragmented_text_with_interleaved_pings_crosses_the_pair() {
 fn role_is_reported() {
     assert_eq!(Connection::server(Config::default()).role(), Role::Server);
     assert_eq!(
-        Connection::client(Config::default(), CountingKeys::default()).role(),
+        Connection::client(Config::default(), DeterministicKeys::default()).role(),
         Role::Client
     );
 }
@@ -793,7 +799,7 @@ proptest! {
                 read_outcome(Connection::server(config), &frame, &split),
             )
         } else {
-            let client = || Connection::client(config, CountingKeys::default());
+            let client = || Connection::client(config, DeterministicKeys::default());
             (
                 read_outcome(client(), &frame, &[]),
                 read_outcome(client(), &frame, &split),
@@ -947,7 +953,7 @@ proptest! {
 
 #[test]
 fn s5_3_a_client_cannot_send_a_header_for_an_unmasked_payload() {
-    let mut client = Connection::client(Config::default(), CountingKeys::default());
+    let mut client = Connection::client(Config::default(), DeterministicKeys::default());
     let mut header = [0u8; 14];
     assert_eq!(
         client.send_header(MessageKind::Binary, b"plain", true, &mut header),

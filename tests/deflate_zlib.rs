@@ -63,9 +63,10 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
+// `ZLIB_CASES=40000 cargo test --all-features --test deflate_zlib` for a longer hunt.
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: std::env::var("ZLIB_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

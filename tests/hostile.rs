@@ -390,7 +390,7 @@ fn unmasked_empty_close_to_a_server() {
 #[test]
 fn masked_frame_to_a_client() {
     fails_with(
-        || Connection::client(Config::default(), CountingKeys::default()),
+        || Connection::client(Config::default(), DeterministicKeys::default()),
         &client_frame(0x82, b"x"),
         ProtocolError::MaskedFrame,
         1002,
@@ -400,7 +400,7 @@ fn masked_frame_to_a_client() {
 #[test]
 fn masked_ping_to_a_client() {
     fails_with(
-        || Connection::client(Config::default(), CountingKeys::default()),
+        || Connection::client(Config::default(), DeterministicKeys::default()),
         &client_frame(0x89, b""),
         ProtocolError::MaskedFrame,
         1002,

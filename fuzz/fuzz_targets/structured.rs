@@ -11,8 +11,8 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use rfc6455::connection::{Config, Connection, MessageKind, SendError};
 use rfc6455::frame::{CloseCode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD};
-use rfc6455::MaskKeySource;
-use rfc6455_fuzz::{check_splits, config_from, CountingKeys, Script, Seen, Side};
+use rfc6455::{DeterministicKeys, MaskKeySource};
+use rfc6455_fuzz::{check_splits, config_from, Script, Seen, Side};
 
 #[derive(Arbitrary, Debug)]
 enum Piece {
@@ -68,7 +68,7 @@ fuzz_target!(|input: Input| {
         )
     } else {
         encode(
-            Connection::client(valid_config, CountingKeys::default()),
+            Connection::client(valid_config, DeterministicKeys::default()),
             &input.pieces,
             &valid_config,
         )

@@ -9,11 +9,11 @@ use rfc6455::connection::{
 };
 use rfc6455::extensions::deflate::{DeflateParams, DeflateSender, DEFAULT_LEVEL};
 use rfc6455::frame::{Opcode, MAX_HEADER_LEN};
-use rfc6455::MaskKeySource;
+use rfc6455::{DeterministicKeys, MaskKeySource};
 
 use crate::{
     check_error_code, check_splits, chunks, close_at, drain, local_close, local_close_at, own,
-    raw_layout, same_however_cut, CountingKeys, Outcome, Script, Seen, Side,
+    raw_layout, same_however_cut, Outcome, Script, Seen, Side,
 };
 
 /// Small enough that a few hundred bytes of DEFLATE can inflate past it.
@@ -134,7 +134,7 @@ fn drive(script: &Script<'_>, cuts: &[usize]) -> Messages {
     match script.side {
         Side::Server => read_all(Connection::server(script.config), script, cuts),
         Side::Client => read_all(
-            Connection::client(script.config, CountingKeys::default()),
+            Connection::client(script.config, DeterministicKeys::default()),
             script,
             cuts,
         ),
@@ -243,7 +243,7 @@ fn round_trip(script: &Script<'_>, cuts: &[usize], peer: &Peer) {
     let config = Config::default().permessage_deflate(Some(peer.params));
     let (wire, expected) = match script.side {
         Side::Server => compress(
-            Connection::client(config, CountingKeys::default()),
+            Connection::client(config, DeterministicKeys::default()),
             peer,
             &payloads,
         ),

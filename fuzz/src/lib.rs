@@ -17,19 +17,7 @@ use rfc6455::connection::{
     Received, MIN_READ_BUFFER,
 };
 use rfc6455::frame::{apply_mask, CloseCode, FrameHeader, Opcode, MAX_CLOSE_REASON};
-use rfc6455::MaskKeySource;
-
-/// Mask keys that are predictable, so that runs over differently split input send
-/// byte-identical replies and can be compared.
-#[derive(Debug, Clone, Default)]
-pub struct CountingKeys(u32);
-
-impl MaskKeySource for CountingKeys {
-    fn next_mask_key(&mut self) -> [u8; 4] {
-        self.0 = self.0.wrapping_add(0x0103_0507);
-        self.0.to_le_bytes()
-    }
-}
+use rfc6455::{DeterministicKeys, MaskKeySource};
 
 /// Which end reads the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +177,7 @@ fn drive(script: &Script<'_>, cuts: &[usize]) -> Outcome {
     match script.side {
         Side::Server => drive_conn(Connection::server(script.config), script, cuts),
         Side::Client => drive_conn(
-            Connection::client(script.config, CountingKeys::default()),
+            Connection::client(script.config, DeterministicKeys::default()),
             script,
             cuts,
         ),
@@ -445,7 +433,7 @@ fn drive_messages(script: &Script<'_>, cuts: &[usize]) -> Vec<Seen> {
     match script.side {
         Side::Server => drive_reader(Connection::server(script.config), script, cuts),
         Side::Client => drive_reader(
-            Connection::client(script.config, CountingKeys::default()),
+            Connection::client(script.config, DeterministicKeys::default()),
             script,
             cuts,
         ),

@@ -4,6 +4,7 @@
 
 use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, SendError};
 use rfc6455::frame::CloseCode;
+pub use rfc6455::DeterministicKeys;
 use rfc6455::MaskKeySource;
 
 /// An event with owned data, for comparing sequences.
@@ -17,17 +18,6 @@ pub enum Owned {
     Error(ProtocolError),
     /// A message with the compressed bit (RFC 7692 §6): deflate data, not UTF-8 checked.
     Compressed(MessageKind, Vec<u8>),
-}
-
-/// Deterministic mask keys: 1, 2, 3, ... as little-endian bytes.
-#[derive(Debug, Clone, Default)]
-pub struct CountingKeys(pub u32);
-
-impl MaskKeySource for CountingKeys {
-    fn next_mask_key(&mut self) -> [u8; 4] {
-        self.0 = self.0.wrapping_add(0x0101_0101);
-        self.0.to_le_bytes()
-    }
 }
 
 /// The receiving half of a caller: a growing buffer, and messages reassembled from
@@ -201,7 +191,7 @@ pub fn close_code_of(server_bytes: &[u8]) -> Option<u16> {
 
 /// An in-memory client↔server pair; `pump` moves bytes until both sides are quiet.
 pub struct Pair {
-    pub client: Connection<CountingKeys>,
+    pub client: Connection<DeterministicKeys>,
     pub server: Connection,
     pub client_inbox: Inbox,
     pub server_inbox: Inbox,
@@ -213,7 +203,7 @@ pub struct Pair {
 impl Pair {
     pub fn new(config: Config) -> Self {
         Pair {
-            client: Connection::client(config, CountingKeys::default()),
+            client: Connection::client(config, DeterministicKeys::default()),
             server: Connection::server(config),
             client_inbox: Inbox::default(),
             server_inbox: Inbox::default(),
@@ -225,7 +215,7 @@ impl Pair {
     /// Runs a send on the client and puts its bytes on the wire.
     pub fn client_send(
         &mut self,
-        f: impl FnOnce(&mut Connection<CountingKeys>, &mut [u8]) -> Result<usize, SendError>,
+        f: impl FnOnce(&mut Connection<DeterministicKeys>, &mut [u8]) -> Result<usize, SendError>,
         room: usize,
     ) -> Result<(), SendError> {
         let mut out = vec![0u8; room];
