@@ -186,17 +186,19 @@ fn encode<K: MaskKeySource>(
                     expected.push(Seen::Binary(whole.to_vec()));
                 }
             }
+            // Control frames may follow our Close (§5.5.1), but the reader, having
+            // received it, reads nothing after it.
             Piece::Ping(p) => {
                 let r = try_send(&mut wire, p.len(), |out| conn.send_ping(p, out));
                 control_refusal(&r, p.len());
-                if r.is_ok() {
+                if r.is_ok() && !closed(&expected) {
                     expected.push(Seen::Ping(p.clone()));
                 }
             }
             Piece::Pong(p) => {
                 let r = try_send(&mut wire, p.len(), |out| conn.send_pong(p, out));
                 control_refusal(&r, p.len());
-                if r.is_ok() {
+                if r.is_ok() && !closed(&expected) {
                     expected.push(Seen::Pong(p.clone()));
                 }
             }
@@ -361,4 +363,9 @@ fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
             bytes.truncate(i);
         }
     }
+}
+
+/// Our Close is in the stream: the reader sees nothing after it.
+fn closed(expected: &[Seen]) -> bool {
+    matches!(expected.last(), Some(Seen::Close(..)))
 }

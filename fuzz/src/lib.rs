@@ -317,7 +317,10 @@ pub(crate) fn check_error_code(e: &ProtocolError) {
 /// The reply the protocol obliges for `event`, read in state `before`.
 fn expected_reply(event: &Event<'_>, before: CloseState, config: Config) -> Option<Frame> {
     match *event {
-        Event::Ping(p) if config.auto_pong && before == CloseState::Open => {
+        // §5.5.2: answered unless the peer's Close has arrived; ours may be out.
+        Event::Ping(p)
+            if config.auto_pong && matches!(before, CloseState::Open | CloseState::CloseSent) =>
+        {
             Some((Opcode::Pong, p.to_vec()))
         }
         Event::Close { code, .. } if before == CloseState::Open => {
