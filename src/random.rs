@@ -131,6 +131,8 @@ impl OsRandom {
     /// If the operating system has no random source to give: a client cannot mask
     /// frames safely without one, and there is nothing sound to fall back to.
     pub fn fill(&mut self, out: &mut [u8]) {
+        // No caller input or call order reaches this: only an OS without a working
+        // random source, where masking cannot be done safely at all (documented above).
         getrandom::fill(out).expect("the operating system's random source failed");
     }
 }
@@ -148,6 +150,8 @@ impl MaskKeySource for OsRandom {
         let pooled = KEYS.try_with(|keys| {
             let (pool, left) = &mut *keys.borrow_mut();
             if *left < 4 {
+                // As in `fill`: only a failing OS random source gets here, never a
+                // caller's input or call order; a predictable key would be worse.
                 getrandom::fill(pool).expect("the operating system's random source failed");
                 *left = POOL;
             }
