@@ -109,6 +109,33 @@ impl MessageReader {
         self.buf.message_len()
     }
 
+    /// The payload of the message the last [`read`](Self::read) reassembled or inflated
+    /// into this reader, again, until the next `read`; `None` when that call handed
+    /// out no data message or one straight from its input (whose bytes are the last
+    /// ones it consumed).
+    ///
+    /// For IO drivers whose receive loop cannot return the borrowed result of `read`
+    /// directly (it reads more bytes when no message came): they note where the
+    /// message was and take it from here, or from their input, after the loop.
+    ///
+    /// ```
+    /// use rfc6455::connection::{Config, Connection, Message, MessageKind, MessageReader};
+    /// let mut client = Connection::client(Config::default(), rfc6455::DeterministicKeys::sequence(1));
+    /// let mut wire = vec![0u8; 64];
+    /// let mut n = client.send_fragment(MessageKind::Binary, b"ab", false, &mut wire)?;
+    /// n += client.send_fragment(MessageKind::Binary, b"c", true, &mut wire[n..])?;
+    ///
+    /// let mut server = Connection::server(Config::default());
+    /// let mut reader = MessageReader::new();
+    /// let first = reader.read(&mut server, &mut wire[..n])?.consumed;
+    /// assert!(matches!(reader.read(&mut server, &mut wire[first..n])?.event, Some(Message::Binary(b"abc"))));
+    /// assert_eq!(reader.reassembled(), Some(&b"abc"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reassembled(&self) -> Option<&[u8]> {
+        (self.delivered != Delivered::Nothing).then(|| self.buf.message())
+    }
+
     /// One step: reads one event from `input` through `conn` and returns how many bytes
     /// were consumed and, if it completed one, the message.
     ///
