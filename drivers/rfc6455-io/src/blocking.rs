@@ -20,6 +20,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rfc6455::connection::{Config, Connection, Message as Borrowed, MessageKind, NoMasking};
@@ -40,6 +41,10 @@ pub trait Socket: Read + Write {
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Ends our direction of the stream (TCP FIN) while the peer's stays open.
     fn shutdown_write(&self) -> io::Result<()>;
+    /// A second handle on the same stream, for [`WebSocket::split`].
+    fn try_clone(&self) -> io::Result<Self>
+    where
+        Self: Sized;
 }
 
 impl Socket for TcpStream {
@@ -51,6 +56,9 @@ impl Socket for TcpStream {
     }
     fn shutdown_write(&self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
+    }
+    fn try_clone(&self) -> io::Result<Self> {
+        Self::try_clone(self)
     }
 }
 
@@ -65,6 +73,9 @@ impl Socket for std::os::unix::net::UnixStream {
     fn shutdown_write(&self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }
+    fn try_clone(&self) -> io::Result<Self> {
+        Self::try_clone(self)
+    }
 }
 
 /// Accepts a WebSocket on `io` with the default [`Options`].
@@ -77,21 +88,45 @@ pub fn accept<S: Socket>(io: S) -> Result<WebSocket<S>, Error> {
 /// request earned (400, 403, 426, 431, 505; then the error), and returns the
 /// connection and what the request asked for.
 pub fn accept_with<S: Socket>(
+    io: S,
+    options: &Options,
+) -> Result<(WebSocket<S>, AcceptedRequest), Error> {
+    accept_after(io, &[], options)
+}
+
+/// [`accept_with`] for a server that read the start of the request itself (to route
+/// plain HTTP requests elsewhere, say): `prefix` are those bytes, the rest of the head
+/// is read from `io` within what is left of `handshake_timeout`.
+pub fn accept_after<S: Socket>(
     mut io: S,
+    prefix: &[u8],
     options: &Options,
 ) -> Result<(WebSocket<S>, AcceptedRequest), Error> {
     let deadline = Instant::now() + options.handshake_timeout;
     let mut handshake = ServerHandshake::new(options);
     io.set_write_timeout(Some(options.handshake_timeout))?;
-    let outcome = loop {
+    let mut outcome = None;
+    let mut fed = 0;
+    while outcome.is_none() && fed < prefix.len() {
         let len = handshake.head.len();
-        let n = read_before(&mut io, handshake.read_buf(), deadline)?;
-        if n == 0 {
-            return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
-        }
-        if let Some(outcome) = handshake.filled(len, n, options) {
-            break outcome;
-        }
+        let buf = handshake.read_buf();
+        let n = (prefix.len() - fed).min(buf.len());
+        buf[..n].copy_from_slice(&prefix[fed..fed + n]);
+        fed += n;
+        outcome = handshake.filled(len, n, options);
+    }
+    let outcome = match outcome {
+        Some(outcome) => outcome,
+        None => loop {
+            let len = handshake.head.len();
+            let n = read_before(&mut io, handshake.read_buf(), deadline)?;
+            if n == 0 {
+                return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+            }
+            if let Some(outcome) = handshake.filled(len, n, options) {
+                break outcome;
+            }
+        },
     };
     match outcome {
         ServerOutcome::Accept {
@@ -151,7 +186,7 @@ pub fn connect_with<S: Socket>(
     };
     let conn = Connection::client(outcome.config, OsRandom::new());
     let mut ws = WebSocket::new(io, conn, handshake.leftover(outcome.head_len), options)?;
-    ws.protocol = outcome.protocol;
+    ws.writer.protocol = outcome.protocol;
     Ok(ws)
 }
 
@@ -228,104 +263,141 @@ const LINGER: Duration = Duration::from_secs(1);
 /// [`recv`](Self::recv) hands out a message borrowed from the connection's buffer
 /// (no copy); [`recv_owned`](Self::recv_owned) an owned [`Message`]. Pongs, the
 /// keepalive Ping and the Close echo are written as they come due, inside these calls:
-/// keep calling `recv` (or [`split`](Self::split) and read on a thread of its own).
+/// keep calling `recv`, or [`split`](Self::split) and read on a thread of its own.
 pub struct WebSocket<S, K: MaskKeySource = NoMasking> {
+    writer: Writer<S, K>,
+    read: ReadSide,
+}
+
+/// Everything but the receive buffers: what the two halves of a split share.
+struct Writer<S, K: MaskKeySource> {
     io: S,
     conn: Connection<K>,
-    read: ReadSide,
     write: WriteSide,
     protocol: Option<String>,
     /// The transport is closed on our side.
     finished: bool,
 }
 
-impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
-    fn new(io: S, conn: Connection<K>, leftover: &[u8], options: &Options) -> Result<Self, Error> {
-        io.set_write_timeout(Some(options.write_timeout))?;
-        let write = WriteSide::new(&conn);
-        Ok(WebSocket {
-            io,
-            conn,
-            read: ReadSide::new(leftover),
-            write,
-            protocol: None,
-            finished: false,
-        })
-    }
+/// How the receive loop reaches the [`Writer`]: directly, or through the lock a split
+/// connection shares, which it must not hold while it waits for input.
+trait Access<S, K: MaskKeySource> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Writer<S, K>) -> R) -> R;
+}
 
-    /// The next message, borrowed from the connection's buffer until the next call;
-    /// `None` once the connection is over (after the Close was handed out).
-    ///
-    /// A protocol error is returned once, after the connection sent its Close for it.
-    pub fn recv(&mut self) -> Result<Option<Borrowed<'_>>, Error> {
-        let found = loop {
-            let step = self.read.step(&mut self.conn);
-            self.write.drain_transmit(&mut self.conn);
-            match step {
-                Ok(Step::Message(found)) => break found,
-                Ok(Step::Done) => {
-                    self.finish()?;
-                    return Ok(None);
-                }
-                Ok(Step::NeedInput) => self.fill()?,
+impl<S, K: MaskKeySource> Access<S, K> for Writer<S, K> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Writer<S, K>) -> R) -> R {
+        f(self)
+    }
+}
+
+impl<S, K: MaskKeySource> Access<S, K> for Arc<Mutex<Writer<S, K>>> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Writer<S, K>) -> R) -> R {
+        // A thread that panicked while sending left nothing half-written that matters
+        // more than going on: the protocol state is whole between calls.
+        let mut writer = self.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut writer)
+    }
+}
+
+/// Where the receive loop reads from while no lock is held: the split reader's own
+/// handle, or (unsplit) the writer's stream, reached through `Access`.
+enum Source<'a, S> {
+    Own(&'a mut S),
+    Shared,
+}
+
+/// The receive loop, once for both shapes: step the reader; flush what the step
+/// queued (Pongs, the Close echo); when input is needed, run the timers and wait for
+/// input no longer than they allow.
+fn receive<S: Socket, K: MaskKeySource>(
+    read: &mut ReadSide,
+    access: &mut impl Access<S, K>,
+    mut source: Source<'_, S>,
+) -> Result<Option<session::Found>, Error> {
+    loop {
+        enum Next {
+            Found(session::Found),
+            Done,
+            Read(Option<Duration>),
+        }
+        let next = access.with(|w| -> Result<Next, Error> {
+            let step = read.step(&mut w.conn);
+            w.write.drain_transmit(&mut w.conn);
+            let step = match step {
+                Ok(step) => step,
                 Err(e) => {
-                    let _ = self.flush();
-                    self.close_transport();
+                    let _ = w.flush();
+                    w.close_transport();
                     return Err(e);
                 }
+            };
+            match step {
+                Step::Message(found) => {
+                    w.flush()?;
+                    if w.conn.should_close_transport() {
+                        w.close_transport();
+                    }
+                    Ok(Next::Found(found))
+                }
+                Step::Done => {
+                    let _ = w.flush();
+                    w.close_transport();
+                    Ok(Next::Done)
+                }
+                Step::NeedInput => {
+                    w.flush()?;
+                    if w.conn.should_close_transport() {
+                        w.close_transport();
+                    }
+                    if w.finished {
+                        read.ended = true;
+                        return Ok(Next::Read(None));
+                    }
+                    let next = session::run_timers(&mut w.conn, read, &mut w.write);
+                    w.flush()?;
+                    let timeout = next.map(|at| {
+                        at.saturating_duration_since(Instant::now())
+                            .max(Duration::from_millis(1))
+                    });
+                    Ok(Next::Read(timeout))
+                }
             }
+        })?;
+        let timeout = match next {
+            Next::Found(found) => return Ok(Some(found)),
+            Next::Done => return Ok(None),
+            Next::Read(_) if read.ended => continue,
+            Next::Read(timeout) => timeout,
         };
-        self.flush()?;
-        if self.conn.should_close_transport() {
-            self.close_transport();
-        }
-        Ok(Some(self.read.message(&found)))
-    }
-
-    /// The next message, owned.
-    pub fn recv_owned(&mut self) -> Result<Option<Message>, Error> {
-        Ok(self.recv()?.map(Message::from_borrowed))
-    }
-
-    /// Waits for input (bounded by the timers), flushing what is queued first.
-    fn fill(&mut self) -> Result<(), Error> {
-        self.flush()?;
-        if self.conn.should_close_transport() {
-            self.close_transport();
-        }
-        if self.finished {
-            self.read.ended = true;
-            return Ok(());
-        }
-        let next = session::run_timers(&mut self.conn, &mut self.read, &mut self.write);
-        if !self.write.output.is_empty() {
-            return Ok(());
-        }
-        let timeout = next.map(|at| {
-            at.saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1))
-        });
-        self.io.set_read_timeout(timeout)?;
-        let io = &mut self.io;
-        let read = session::read_via_scratch(&mut self.read.input, |buf| match io.read(buf) {
-            Ok(n) => Ok((n, ())),
-            // wstest, among others, aborts with RST after the closing handshake: the
-            // stream has ended all the same, and `read_eof` judges how.
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok((0, ())),
-            Err(e) => Err(e),
-        });
-        match read {
-            Ok((0, ())) => self.read.ended = true,
+        let result = match &mut source {
+            Source::Own(io) => read_input(*io, read, timeout),
+            Source::Shared => access.with(|w| read_input(&mut w.io, read, timeout)),
+        };
+        match result {
+            Ok(0) => read.ended = true,
             Ok(_) => {}
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(e.into()),
         }
-        session::run_timers(&mut self.conn, &mut self.read, &mut self.write);
-        Ok(())
+        access.with(|w| session::run_timers(&mut w.conn, read, &mut w.write));
     }
+}
 
-    /// Writes everything queued.
-    pub fn flush(&mut self) -> Result<(), Error> {
+fn read_input<S: Socket>(io: &mut S, read: &mut ReadSide, timeout: Option<Duration>) -> io::Result<usize> {
+    io.set_read_timeout(timeout)?;
+    session::read_via_scratch(&mut read.input, |buf| match io.read(buf) {
+        Ok(n) => Ok((n, ())),
+        // wstest, among others, aborts with RST after the closing handshake: the
+        // stream has ended all the same, and `read_eof` judges how.
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok((0, ())),
+        Err(e) => Err(e),
+    })
+    .map(|(n, ())| n)
+}
+
+impl<S: Socket, K: MaskKeySource> Writer<S, K> {
+    fn flush(&mut self) -> Result<(), Error> {
         while !self.write.output.is_empty() {
             match self.io.write(self.write.output.unwritten()) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
@@ -339,31 +411,16 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
         Ok(())
     }
 
-    /// Sends a message: text and binary as whole data messages, Ping, Pong, or Close
-    /// (which starts the closing handshake; see [`close`](Self::close)).
-    pub fn send(&mut self, message: Message) -> Result<(), Error> {
-        match message {
-            Message::Text(t) => self.send_text(&t),
-            Message::Binary(b) => self.send_binary(&b),
-            Message::Ping(p) => self.send_ping(&p),
-            Message::Pong(p) => self.send_pong(&p),
-            Message::Close { code, reason } => self.send_close(code, &reason),
+    fn check_open(&mut self) -> Result<(), Error> {
+        if self.finished {
+            return Err(Error::Closed);
         }
-    }
-
-    /// Sends a text message.
-    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
-        self.send_data(MessageKind::Text, text.as_bytes())
-    }
-
-    /// Sends a binary message.
-    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.send_data(MessageKind::Binary, data)
+        self.write.drain_transmit(&mut self.conn);
+        Ok(())
     }
 
     fn send_data(&mut self, kind: MessageKind, payload: &[u8]) -> Result<(), Error> {
         self.check_open()?;
-        self.write.drain_transmit(&mut self.conn);
         if let Some((header, n)) = self.write.header_only(&mut self.conn, kind, payload)? {
             // A server's frame is the payload as it is: header and payload in one
             // vectored write, no copy.
@@ -376,10 +433,7 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
     fn write_vectored(&mut self, header: &[u8], payload: &[u8]) -> Result<(), Error> {
         let (mut h, mut p) = (0, 0);
         while h < header.len() || p < payload.len() {
-            let bufs = [
-                io::IoSlice::new(&header[h..]),
-                io::IoSlice::new(&payload[p..]),
-            ];
+            let bufs = [io::IoSlice::new(&header[h..]), io::IoSlice::new(&payload[p..])];
             match self.io.write_vectored(&bufs) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
                 Ok(n) => {
@@ -395,48 +449,128 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
         Ok(())
     }
 
-    /// Sends one frame of a fragmented (streamed) message; `last` ends the message.
-    /// Other data messages wait until it is finished (`SendError::MessageInProgress`).
-    pub fn send_fragment(
-        &mut self,
-        kind: MessageKind,
-        payload: &[u8],
-        last: bool,
-    ) -> Result<(), Error> {
+    fn send(&mut self, message: &Message) -> Result<(), Error> {
+        match message {
+            Message::Text(t) => self.send_data(MessageKind::Text, t.as_bytes()),
+            Message::Binary(b) => self.send_data(MessageKind::Binary, b),
+            Message::Ping(p) => self.control(false, p),
+            Message::Pong(p) => self.control(true, p),
+            Message::Close { code, reason } => self.send_close(*code, reason),
+        }
+    }
+
+    fn fragment(&mut self, kind: MessageKind, payload: &[u8], last: bool) -> Result<(), Error> {
         self.check_open()?;
-        self.write.drain_transmit(&mut self.conn);
         self.write.fragment(&mut self.conn, kind, payload, last)?;
         self.flush()
     }
 
-    /// Sends a Ping (at most 125 bytes); its Pong arrives through `recv`.
-    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+    fn control(&mut self, pong: bool, payload: &[u8]) -> Result<(), Error> {
         self.check_open()?;
-        self.write.drain_transmit(&mut self.conn);
-        self.write.control(&mut self.conn, false, payload)?;
-        self.flush()
-    }
-
-    /// Sends an unsolicited Pong (a heartbeat that asks no answer).
-    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.check_open()?;
-        self.write.drain_transmit(&mut self.conn);
-        self.write.control(&mut self.conn, true, payload)?;
+        self.write.control(&mut self.conn, pong, payload)?;
         self.flush()
     }
 
     fn send_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         self.check_open()?;
-        self.write.drain_transmit(&mut self.conn);
         self.write.close(&mut self.conn, code, reason)?;
         self.flush()
     }
 
+    fn close_transport(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            linger(&mut self.io);
+        }
+    }
+}
+
+/// The send calls, the same on [`WebSocket`] and [`WriteHalf`].
+macro_rules! send_methods {
+    ($($with:tt)*) => {
+        /// Sends a message: text and binary as whole data messages, Ping, Pong, or
+        /// Close (which starts the closing handshake; `recv` then returns the peer's
+        /// Close and `None`).
+        pub fn send(&mut self, message: Message) -> Result<(), Error> {
+            self.$($with)*(|w| w.send(&message))
+        }
+
+        /// Sends a text message.
+        pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+            self.$($with)*(|w| w.send_data(MessageKind::Text, text.as_bytes()))
+        }
+
+        /// Sends a binary message.
+        pub fn send_binary(&mut self, data: &[u8]) -> Result<(), Error> {
+            self.$($with)*(|w| w.send_data(MessageKind::Binary, data))
+        }
+
+        /// Sends one frame of a fragmented (streamed) message; `last` ends it. Other
+        /// data messages are refused until then (`SendError::MessageInProgress`).
+        pub fn send_fragment(&mut self, kind: MessageKind, payload: &[u8], last: bool) -> Result<(), Error> {
+            self.$($with)*(|w| w.fragment(kind, payload, last))
+        }
+
+        /// Sends a Ping (at most 125 bytes); its Pong arrives through `recv`.
+        pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), Error> {
+            self.$($with)*(|w| w.control(false, payload))
+        }
+
+        /// Sends an unsolicited Pong (a heartbeat that asks no answer, §5.5.3).
+        pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+            self.$($with)*(|w| w.control(true, payload))
+        }
+
+        /// Writes whatever is still queued.
+        pub fn flush(&mut self) -> Result<(), Error> {
+            self.$($with)*(|w| w.flush())
+        }
+    };
+}
+
+impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
+    fn new(io: S, conn: Connection<K>, leftover: &[u8], options: &Options) -> Result<Self, Error> {
+        io.set_write_timeout(Some(options.write_timeout))?;
+        let write = WriteSide::new(&conn);
+        Ok(WebSocket {
+            writer: Writer {
+                io,
+                conn,
+                write,
+                protocol: None,
+                finished: false,
+            },
+            read: ReadSide::new(leftover),
+        })
+    }
+
+    fn with_writer<R>(&mut self, f: impl FnOnce(&mut Writer<S, K>) -> R) -> R {
+        f(&mut self.writer)
+    }
+
+    /// The next message, borrowed from the connection's buffer until the next call;
+    /// `None` once the connection is over (after its Close was handed out).
+    ///
+    /// A protocol error is returned once, after the connection sent its Close for it;
+    /// a peer that falls silent past the keepalive deadline, or does not finish the
+    /// closing handshake in time, ends in a 1006 Close.
+    pub fn recv(&mut self) -> Result<Option<Borrowed<'_>>, Error> {
+        let found = receive(&mut self.read, &mut self.writer, Source::Shared)?;
+        Ok(found.map(|found| self.read.message(&found)))
+    }
+
+    /// The next message, owned.
+    pub fn recv_owned(&mut self) -> Result<Option<Message>, Error> {
+        Ok(self.recv()?.map(Message::from_borrowed))
+    }
+
+    send_methods!(with_writer);
+
     /// Closes the connection: sends our Close and reads (dropping data messages) until
-    /// the peer's Close arrives, or the close timeout passes; then closes the
-    /// transport. Returns the peer's Close code (1006 if it never came).
+    /// the peer's Close arrives or the close timeout passes, then closes the
+    /// transport. Returns the peer's Close code (1006 if none came).
     pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<CloseCode, Error> {
-        self.send_close(code, reason)?;
+        self.writer.send_close(code, reason)?;
         let mut answer = CloseCode::ABNORMAL;
         while let Some(message) = self.recv()? {
             if let Borrowed::Close { code, .. } = message {
@@ -446,53 +580,82 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
         Ok(answer)
     }
 
-    fn check_open(&self) -> Result<(), Error> {
-        if self.finished {
-            Err(Error::Closed)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// After the Close was handed out: finish the closing handshake on the transport.
-    fn finish(&mut self) -> Result<(), Error> {
-        if !self.finished {
-            let _ = self.flush();
-            self.close_transport();
-        }
-        Ok(())
-    }
-
-    fn close_transport(&mut self) {
-        if !self.finished {
-            self.finished = true;
-            linger(&mut self.io);
-        }
+    /// Two halves for two threads: the reader receives (and answers Pings through the
+    /// shared send queue), the writer sends.
+    pub fn split(self) -> Result<(ReadHalf<S, K>, WriteHalf<S, K>), Error> {
+        let io = self.writer.io.try_clone()?;
+        let shared = Arc::new(Mutex::new(self.writer));
+        Ok((
+            ReadHalf {
+                io,
+                read: self.read,
+                shared: Arc::clone(&shared),
+            },
+            WriteHalf { shared },
+        ))
     }
 
     /// The subprotocol the handshake agreed to.
     pub fn protocol(&self) -> Option<&str> {
-        self.protocol.as_deref()
+        self.writer.protocol.as_deref()
     }
 
     /// The round trip of the last keepalive Ping.
     pub fn latency(&self) -> Option<Duration> {
-        self.conn.latency()
+        self.writer.conn.latency()
     }
 
     /// The protocol state machine, for what this driver does not wrap.
     pub fn connection(&self) -> &Connection<K> {
-        &self.conn
+        &self.writer.conn
     }
 
     /// The transport.
     pub fn get_ref(&self) -> &S {
-        &self.io
+        &self.writer.io
     }
 
-    /// Bytes this connection holds in its buffers now (read, reassembly and output),
-    /// for memory accounting.
+    /// Bytes this connection holds in its read and write buffers now.
     pub fn buffered(&self) -> usize {
-        self.read.input.capacity() + self.write.output.len()
+        self.read.input.capacity() + self.writer.write.output.len()
+    }
+}
+
+/// The receiving half of a [`WebSocket::split`].
+pub struct ReadHalf<S, K: MaskKeySource = NoMasking> {
+    io: S,
+    read: ReadSide,
+    shared: Arc<Mutex<Writer<S, K>>>,
+}
+
+impl<S: Socket, K: MaskKeySource> ReadHalf<S, K> {
+    /// The next message, borrowed (see [`WebSocket::recv`]).
+    pub fn recv(&mut self) -> Result<Option<Borrowed<'_>>, Error> {
+        let found = receive(&mut self.read, &mut self.shared, Source::Own(&mut self.io))?;
+        Ok(found.map(|found| self.read.message(&found)))
+    }
+
+    /// The next message, owned.
+    pub fn recv_owned(&mut self) -> Result<Option<Message>, Error> {
+        Ok(self.recv()?.map(Message::from_borrowed))
+    }
+}
+
+/// The sending half of a [`WebSocket::split`].
+pub struct WriteHalf<S, K: MaskKeySource = NoMasking> {
+    shared: Arc<Mutex<Writer<S, K>>>,
+}
+
+impl<S: Socket, K: MaskKeySource> WriteHalf<S, K> {
+    fn with_shared<R>(&mut self, f: impl FnOnce(&mut Writer<S, K>) -> R) -> R {
+        self.shared.with(f)
+    }
+
+    send_methods!(with_shared);
+
+    /// Starts the closing handshake; the reading half sees the peer's Close, then
+    /// `None`.
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        self.with_shared(|w| w.send_close(code, reason))
     }
 }
