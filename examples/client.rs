@@ -9,21 +9,24 @@
 //! Exits non-zero with a clear error when the handshake is refused or invalid. At the end
 //! of standard input it closes with 1000 and waits for the server's Close.
 
-#[path = "common/mod.rs"]
-mod common;
-
-use std::io::{BufRead, ErrorKind};
+use std::io::BufRead;
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::Duration;
 
-use common::Msg;
+use rfc6455_io::{blocking, CloseCode, Message, Options};
 
 fn main() -> ExitCode {
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ws://127.0.0.1:9001/".to_owned());
-    let mut ws = match common::connect(&url, rfc6455::connection::Config::default()) {
+    let options = Options::default();
+    #[cfg(feature = "deflate")]
+    let options = options.deflate(Some(Default::default()));
+    let connected = rfc6455_io::WsUrl::parse(&url).and_then(|parsed| {
+        let stream = std::net::TcpStream::connect(parsed.socket_addr())?;
+        stream.set_nodelay(true)?;
+        blocking::connect_with(stream, &url, &options)
+    });
+    let ws = match connected {
         Ok(ws) => ws,
         Err(e) => {
             eprintln!("error: cannot connect to {url}: {e}");
@@ -32,50 +35,37 @@ fn main() -> ExitCode {
     };
     eprintln!("connected to {url}");
 
-    // The connection has one owner: stdin is read on its own thread and handed over,
-    // and the socket is polled with a short timeout in between.
-    let (lines_tx, lines) = mpsc::channel::<Option<String>>();
+    // Standard input goes out through the writer half while this thread prints what
+    // the reader half receives; Pongs are answered through the same send queue.
+    let (mut reader, mut writer) = match ws.split() {
+        Ok(halves) => halves,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             let Ok(line) = line else { break };
-            if lines_tx.send(Some(line)).is_err() {
+            if let Err(e) = writer.send_text(&line) {
+                eprintln!("error: send failed: {e}");
                 return;
             }
         }
-        let _ = lines_tx.send(None);
+        let _ = writer.close(CloseCode::NORMAL, "end of input");
     });
-    if let Err(e) = ws.stream.set_read_timeout(Some(Duration::from_millis(20))) {
-        eprintln!("error: {e}");
-        return ExitCode::FAILURE;
-    }
-    let mut closing = false;
     loop {
-        while let Ok(line) = lines.try_recv() {
-            let sent = match line {
-                Some(line) if !closing => ws.send_text(&line),
-                None if !closing => {
-                    closing = true;
-                    ws.close(1000, "end of input")
-                }
-                _ => Ok(()),
-            };
-            if let Err(e) = sent {
-                eprintln!("error: send failed: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
-        match ws.recv() {
-            Ok(Some(Msg::Text(t))) => println!("{t}"),
-            Ok(Some(Msg::Binary(b))) => println!("<binary message, {} bytes>", b.len()),
-            Ok(Some(Msg::Close(code, reason))) => {
-                eprintln!("closed: {code} {reason}");
-                if code == 1006 {
+        match reader.recv_owned() {
+            Ok(Some(Message::Text(t))) => println!("{t}"),
+            Ok(Some(Message::Binary(b))) => println!("<binary message, {} bytes>", b.len()),
+            Ok(Some(Message::Close { code, reason })) => {
+                eprintln!("closed: {} {reason}", code.0);
+                if code == CloseCode::ABNORMAL {
                     return ExitCode::FAILURE;
                 }
             }
-            Ok(Some(Msg::Ping(_) | Msg::Pong(_))) => {}
+            Ok(Some(Message::Ping(_) | Message::Pong(_))) => {}
             Ok(None) => return ExitCode::SUCCESS,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;

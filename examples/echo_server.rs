@@ -5,17 +5,21 @@
 //! ```
 //!
 //! The defaults (64 MiB messages, 10^6 fragments) let every case of Autobahn sections
-//! 1–10 pass. Blocking `std::net`, one thread per connection.
-
-#[path = "common/mod.rs"]
-mod common;
+//! 1–10 pass. The blocking driver, one thread per connection; with the examples'
+//! `deflate` feature it accepts permessage-deflate.
 
 use std::net::TcpListener;
+
+use rfc6455_io::{blocking, Options};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut addr = "127.0.0.1:9001".to_owned();
-    let mut config = common::autobahn_config();
+    let mut options = Options::default().max_message_size(64 << 20);
+    options.config = options.config.max_fragments(1_000_000);
+    #[cfg(feature = "deflate")]
+    let options = options.deflate(Some(Default::default()));
+    let mut options = options;
     while let Some(arg) = args.next() {
         let mut value = || -> u64 {
             args.next()
@@ -23,11 +27,8 @@ fn main() -> std::io::Result<()> {
                 .unwrap_or_else(|| panic!("{arg} needs a number"))
         };
         match arg.as_str() {
-            "--max-message-size" => {
-                let bytes = value();
-                config = config.max_message_size(bytes).max_frame_size(bytes);
-            }
-            "--max-fragments" => config = config.max_fragments(value() as u32),
+            "--max-message-size" => options = options.max_message_size(value()),
+            "--max-fragments" => options.config = options.config.max_fragments(value() as u32),
             "-h" | "--help" => {
                 println!(
                     "usage: echo_server [ADDR] [--max-message-size BYTES] [--max-fragments N]"
@@ -41,17 +42,27 @@ fn main() -> std::io::Result<()> {
     println!("listening on {}", listener.local_addr()?);
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        let options = options.clone();
         std::thread::spawn(move || {
             let _ = stream.set_nodelay(true);
-            match common::accept(stream, config) {
-                Ok((mut ws, _)) => {
-                    if let Err(e) = ws.echo_until_closed() {
-                        eprintln!("connection ended: {e}");
-                    }
-                }
-                Err(e) => eprintln!("handshake failed: {e}"),
+            if let Err(e) = echo(stream, &options) {
+                eprintln!("connection ended: {e}");
             }
         });
+    }
+    Ok(())
+}
+
+fn echo(stream: std::net::TcpStream, options: &Options) -> Result<(), rfc6455_io::Error> {
+    let (mut ws, _) = blocking::accept_with(stream, options)?;
+    while let Some(message) = ws.recv_owned()? {
+        if message.is_data() {
+            // A message that raced the peer's Close is not echoed: that is the protocol.
+            match ws.send(message) {
+                Err(rfc6455_io::Error::Send(_)) | Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(())
 }
