@@ -47,7 +47,10 @@ fn main() -> Result<(), Error> {
     Ok(())
 }
 
-fn connect(url: &str, options: &Options) -> Result<blocking::WebSocket<TcpStream, rfc6455::OsRandom>, Error> {
+fn connect(
+    url: &str,
+    options: &Options,
+) -> Result<blocking::WebSocket<TcpStream, rfc6455::OsRandom>, Error> {
     let parsed = rfc6455_io::WsUrl::parse(url)?;
     let stream = TcpStream::connect(parsed.socket_addr())?;
     stream.set_nodelay(true)?;

@@ -384,7 +384,11 @@ fn receive<S: Socket, K: MaskKeySource>(
     }
 }
 
-fn read_input<S: Socket>(io: &mut S, read: &mut ReadSide, timeout: Option<Duration>) -> io::Result<usize> {
+fn read_input<S: Socket>(
+    io: &mut S,
+    read: &mut ReadSide,
+    timeout: Option<Duration>,
+) -> io::Result<usize> {
     io.set_read_timeout(timeout)?;
     session::read_via_scratch(&mut read.input, |buf| match io.read(buf) {
         Ok(n) => Ok((n, ())),
@@ -433,7 +437,10 @@ impl<S: Socket, K: MaskKeySource> Writer<S, K> {
     fn write_vectored(&mut self, header: &[u8], payload: &[u8]) -> Result<(), Error> {
         let (mut h, mut p) = (0, 0);
         while h < header.len() || p < payload.len() {
-            let bufs = [io::IoSlice::new(&header[h..]), io::IoSlice::new(&payload[p..])];
+            let bufs = [
+                io::IoSlice::new(&header[h..]),
+                io::IoSlice::new(&payload[p..]),
+            ];
             match self.io.write_vectored(&bufs) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
                 Ok(n) => {
