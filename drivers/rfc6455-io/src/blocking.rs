@@ -589,7 +589,7 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
 
     /// Two halves for two threads: the reader receives (and answers Pings through the
     /// shared send queue), the writer sends.
-    pub fn split(self) -> Result<(ReadHalf<S, K>, WriteHalf<S, K>), Error> {
+    pub fn split(self) -> Result<Halves<S, K>, Error> {
         let io = self.writer.io.try_clone()?;
         let shared = Arc::new(Mutex::new(self.writer));
         Ok((
@@ -627,6 +627,9 @@ impl<S: Socket, K: MaskKeySource> WebSocket<S, K> {
         self.read.input.capacity() + self.writer.write.output.len()
     }
 }
+
+/// What [`WebSocket::split`] returns.
+pub type Halves<S, K> = (ReadHalf<S, K>, WriteHalf<S, K>);
 
 /// The receiving half of a [`WebSocket::split`].
 pub struct ReadHalf<S, K: MaskKeySource = NoMasking> {
