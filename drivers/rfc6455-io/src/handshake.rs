@@ -84,10 +84,7 @@ impl ServerHandshake {
     /// Room for the next read: never past one byte over the head limit, so an endless
     /// head costs at most that much memory.
     pub(crate) fn read_buf(&mut self) -> &mut [u8] {
-        let len = self.head.len();
-        let want = (len + 1024).min(self.max).max(len + 1);
-        self.head.resize(want, 0);
-        &mut self.head[len..]
+        room(&mut self.head, self.max)
     }
 
     /// `n` bytes were read into [`read_buf`](Self::read_buf): `None` while the head is
@@ -114,6 +111,15 @@ impl ServerHandshake {
     pub(crate) fn leftover(&self, head_len: usize) -> &[u8] {
         &self.head[head_len.min(self.head.len())..]
     }
+}
+
+/// Room after `head` for the next read: never past one byte over the head limit
+/// (`max`), so an endless head costs at most that much memory.
+fn room(head: &mut Vec<u8>, max: usize) -> &mut [u8] {
+    let len = head.len();
+    let want = (len + 1024).min(max).max(len + 1);
+    head.resize(want, 0);
+    &mut head[len..]
 }
 
 fn reject(error: RequestError) -> ServerOutcome {
@@ -240,10 +246,7 @@ impl ClientHandshake {
 
     /// Room for the next read of the response head.
     pub(crate) fn read_buf(&mut self) -> &mut [u8] {
-        let len = self.head.len();
-        let want = (len + 1024).min(self.max).max(len + 1);
-        self.head.resize(want, 0);
-        &mut self.head[len..]
+        room(&mut self.head, self.max)
     }
 
     /// `n` bytes were read at `read_len`: `Ok(None)` while the head is incomplete.
