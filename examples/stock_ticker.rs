@@ -99,7 +99,8 @@ const HISTORY: usize = 60;
 /// Browsers only send short commands; anything longer fails the connection with 1009.
 const MAX_COMMAND: u64 = 4096;
 
-/// A request head has this long to arrive, so idle sockets do not pin threads.
+/// The request line we route on, then the rest of the head the handshake reads, each
+/// have this long to arrive, so idle sockets do not pin threads.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Routing needs only the request line; a longer one is not a request we serve.
@@ -118,7 +119,6 @@ const TICK_SLACK: Duration = Duration::from_millis(5);
 const USAGE: &str = "usage: stock_ticker [ADDR] [--run-for SECONDS] \
                      [--ping-interval SECONDS] [--pong-timeout SECONDS]";
 
-#[derive(Clone, Copy)]
 struct Args {
     addr: SocketAddr,
     run_for: Option<Duration>,
@@ -449,11 +449,10 @@ fn read_request_line(stream: &TcpStream, timeout: Duration) -> io::Result<Vec<u8
     stream.set_read_timeout(Some(timeout))?;
     let mut reader = BufReader::new(stream);
     let mut start = Vec::new();
-    if (&mut reader)
+    let n = (&mut reader)
         .take(MAX_REQUEST_LINE)
-        .read_until(b'\n', &mut start)?
-        == 0
-    {
+        .read_until(b'\n', &mut start)?;
+    if n == 0 {
         return Err(ErrorKind::UnexpectedEof.into());
     }
     start.extend_from_slice(reader.buffer());
@@ -731,7 +730,7 @@ fn stream_quotes(
             },
         );
         match read_commands(reader, commands) {
-            Ok(close) => println!("{peer} left: {close}"),
+            Ok(close) => println!("{peer} closed: {close}"),
             Err(e) => println!("{peer} dropped: {e}"),
         }
     });
