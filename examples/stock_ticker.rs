@@ -1,9 +1,10 @@
 //! A live stock-quote server for browsers: a page at `/`, simulated quotes pushed over
-//! WebSocket at `/stock_info/`.
+//! WebSocket at `/stock_info/`, on the blocking driver (`rfc6455_io::blocking`).
 //!
 //! ```sh
 //! cargo run --example stock_ticker                    # then open http://127.0.0.1:8080/
 //! cargo run --example stock_ticker -- 127.0.0.1:9090 --run-for 60
+//! cargo run --example stock_ticker --features deflate # with permessage-deflate
 //! ```
 //!
 //! Options: `ADDR` (default `127.0.0.1:8080`), `--run-for SECONDS` (close every client
@@ -45,12 +46,13 @@
 //! separated by spaces or commas, `*` means all of them. Try it without a browser:
 //! `printf 'unsubscribe *\nsubscribe NVDA\n' | cargo run --example client -- ws://127.0.0.1:8080/stock_info/`.
 //!
-//! # Keepalive and shutdown
+//! # Threads, keepalive and shutdown
 //!
-//! Each client is pinged every `--ping-interval`; one that leaves a ping unanswered for
-//! `--pong-timeout` is dropped. Each browser has its own thread, which sleeps in a
-//! socket read whose timeout is the next quote tick or keepalive deadline, so a
-//! connection costs nothing between ticks and the `Connection` keeps a single owner.
+//! Each client has two threads on the two halves of its split connection: one pushes
+//! quotes through the sending half as the board ticks, the other reads commands
+//! through the receiving half and hands them over. The driver answers Pings and runs
+//! keepalive from the reading thread: a client not heard from for `--ping-interval`
+//! gets a Ping, and one that leaves it unanswered for `--pong-timeout` is dropped.
 //!
 //! Every client is closed with 1001 (going away) when `--run-for` elapses or, when
 //! standard input is a terminal, on `q` + Enter or Ctrl-D. Ctrl-C is not caught:
@@ -58,22 +60,22 @@
 //! see 1006 (abnormal closure) and reconnect. With no terminal and no `--run-for`, the
 //! server runs until killed.
 
-#[path = "common/mod.rs"]
-mod common;
-
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
-use std::io::{self, BufRead, ErrorKind, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, IsTerminal, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::{Msg, WebSocket};
-use rfc6455::connection::{Config, NoMasking};
-use rfc6455::handshake::OriginPolicy;
+use rfc6455::connection::{Config, SendError};
+#[cfg(feature = "deflate")]
+use rfc6455::extensions::deflate::DeflateConfig;
 use rfc6455::OsRandom;
+use rfc6455_io::blocking::{self, ReadHalf, WebSocket, WriteHalf};
+use rfc6455_io::{CloseCode, Error, Message, Options};
 
 const PAGE: &str = include_str!("stock_ticker/index.html");
 
@@ -97,8 +99,12 @@ const HISTORY: usize = 60;
 /// Browsers only send short commands; anything longer fails the connection with 1009.
 const MAX_COMMAND: u64 = 4096;
 
-/// A request head has this long to arrive, so idle sockets do not pin threads.
+/// The request line we route on, then the rest of the head the handshake reads, each
+/// have this long to arrive, so idle sockets do not pin threads.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Routing needs only the request line; a longer one is not a request we serve.
+const MAX_REQUEST_LINE: u64 = 8 * 1024;
 
 /// A client that cannot take a quote this long is not reading: drop it rather than let
 /// its thread block.
@@ -113,17 +119,16 @@ const TICK_SLACK: Duration = Duration::from_millis(5);
 const USAGE: &str = "usage: stock_ticker [ADDR] [--run-for SECONDS] \
                      [--ping-interval SECONDS] [--pong-timeout SECONDS]";
 
-#[derive(Clone, Copy)]
-struct Options {
+struct Args {
     addr: SocketAddr,
     run_for: Option<Duration>,
     ping_interval: Duration,
     pong_timeout: Duration,
 }
 
-impl Options {
-    fn parse() -> Result<Options, String> {
-        let mut options = Options {
+impl Args {
+    fn parse() -> Result<Args, String> {
+        let mut parsed = Args {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             run_for: None,
             ping_interval: Duration::from_secs(5),
@@ -139,40 +144,59 @@ impl Options {
                     .ok_or(format!("{arg} needs a positive number of seconds"))
             };
             match arg.as_str() {
-                "--run-for" => options.run_for = Some(seconds()?),
-                "--ping-interval" => options.ping_interval = seconds()?,
-                "--pong-timeout" => options.pong_timeout = seconds()?,
+                "--run-for" => parsed.run_for = Some(seconds()?),
+                "--ping-interval" => parsed.ping_interval = seconds()?,
+                "--pong-timeout" => parsed.pong_timeout = seconds()?,
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
                 }
                 _ => {
-                    options.addr = arg
+                    parsed.addr = arg
                         .parse()
                         .map_err(|_| format!("{arg:?} is not an address like 127.0.0.1:8080"))?
                 }
             }
         }
-        Ok(options)
+        Ok(parsed)
+    }
+
+    /// What the driver does for every WebSocket: the handshake within the head
+    /// deadline, the Origin check, keepalive, and bounds on a slow reader and on the
+    /// closing handshake.
+    fn websocket_options(&self) -> Options {
+        let config = Config::default()
+            .ping_interval(Some(self.ping_interval))
+            .ping_timeout(Some(self.pong_timeout))
+            .close_timeout(Some(CLOSE_GRACE));
+        let options = Options::default()
+            .config(config)
+            .max_message_size(MAX_COMMAND)
+            .same_origin(true)
+            .handshake_timeout(HEAD_TIMEOUT)
+            .write_timeout(WRITE_TIMEOUT);
+        #[cfg(feature = "deflate")]
+        let options = options.deflate(Some(DeflateConfig::default()));
+        options
     }
 }
 
 fn main() -> ExitCode {
-    let options = match Options::parse() {
-        Ok(options) => options,
+    let args = match Args::parse() {
+        Ok(args) => args,
         Err(message) => {
             eprintln!("{message}\n{USAGE}");
             return ExitCode::FAILURE;
         }
     };
-    let listener = match TcpListener::bind(options.addr) {
+    let listener = match TcpListener::bind(args.addr) {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", options.addr);
+            eprintln!("error: cannot listen on {}: {e}", args.addr);
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().unwrap_or(options.addr);
+    let addr = listener.local_addr().unwrap_or(args.addr);
     println!("stock ticker on http://{addr}/");
 
     let rng = XorShift::seeded();
@@ -183,7 +207,8 @@ fn main() -> ExitCode {
     }
     {
         let shared = Arc::clone(&shared);
-        thread::spawn(move || serve(listener, &shared, options));
+        let options = args.websocket_options();
+        thread::spawn(move || serve(listener, &shared, &options));
     }
 
     let (stop_tx, stop) = mpsc::channel::<&str>();
@@ -201,7 +226,7 @@ fn main() -> ExitCode {
             let _ = stop_tx.send("stop requested on standard input");
         });
     }
-    let why = match options.run_for {
+    let why = match args.run_for {
         Some(limit) => stop.recv_timeout(limit).unwrap_or("--run-for elapsed"),
         // `stop_tx` is alive here, so this waits for the terminal or forever.
         None => stop.recv().unwrap_or("no way left to stop"),
@@ -211,9 +236,12 @@ fn main() -> ExitCode {
     println!("{why}: closing every client with 1001");
     lock(&shared.board).shutting_down = true;
     let clients = lock(&shared.clients);
+    // A pusher sees the shutdown at its next tick, and the driver lingers up to a
+    // second on each closed socket so that our Close is not lost to a RST.
+    let grace = CLOSE_GRACE + Duration::from_secs(2);
     let (clients, _) = shared
         .clients_changed
-        .wait_timeout_while(clients, CLOSE_GRACE + Duration::from_secs(1), |c| c.now > 0)
+        .wait_timeout_while(clients, grace, |c| c.now > 0)
         .unwrap_or_else(|e| e.into_inner());
     println!(
         "stopped: {} WebSocket clients served, at most {} at once, {} not closed in time",
@@ -353,7 +381,7 @@ fn run_ticker(shared: &Shared, mut rng: XorShift) {
     }
 }
 
-fn serve(listener: TcpListener, shared: &Arc<Shared>, options: Options) {
+fn serve(listener: TcpListener, shared: &Arc<Shared>, options: &Options) {
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(stream) => stream,
@@ -365,14 +393,16 @@ fn serve(listener: TcpListener, shared: &Arc<Shared>, options: Options) {
             }
         };
         let shared = Arc::clone(shared);
+        let options = options.clone();
         thread::spawn(move || {
             let peer = stream
                 .peer_addr()
                 .map_or_else(|_| "?".to_owned(), |a| a.to_string());
-            match handle(stream, &peer, &shared, options) {
+            match handle(stream, &peer, &shared, &options) {
                 Ok(()) => {}
                 // Browsers open spare sockets that may never send a request.
-                Err(e)
+                Err(Error::HandshakeTimeout) => {}
+                Err(Error::Io(e))
                     if matches!(
                         e.kind(),
                         ErrorKind::WouldBlock
@@ -388,36 +418,45 @@ fn serve(listener: TcpListener, shared: &Arc<Shared>, options: Options) {
 }
 
 /// Routes one HTTP request: the page, the WebSocket, or 404.
-fn handle(mut stream: TcpStream, peer: &str, shared: &Shared, options: Options) -> io::Result<()> {
+fn handle(stream: TcpStream, peer: &str, shared: &Shared, options: &Options) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(HEAD_TIMEOUT))?;
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut buf = vec![0u8; 16 * 1024];
-    let len = common::read_head(&mut stream, &mut buf)?;
-    let head = &buf[..len];
-    let Some((method, target)) = request_line(head) else {
-        return respond(&mut stream, "400 Bad Request", TEXT, "bad request\n");
+    let start = read_request_line(&stream, options.handshake_timeout)?;
+    let Some((method, target)) = request_line(&start) else {
+        return respond(stream, "400 Bad Request", TEXT, "bad request\n");
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match path {
-        "/" | "/index.html" if method == "GET" => respond(&mut stream, "200 OK", HTML, PAGE),
+        "/" | "/index.html" if method == "GET" => respond(stream, "200 OK", HTML, PAGE),
         "/" | "/index.html" => {
             let headers = "Allow: GET\r\nContent-Type: text/plain";
-            respond(&mut stream, "405 Method Not Allowed", headers, "GET only\n")
+            respond(stream, "405 Method Not Allowed", headers, "GET only\n")
         }
         "/stock_info/" | "/stock_info" => {
             let Some(encoding) = Encoding::from_query(query) else {
                 let why = "encoding must be text or binary\n";
-                return respond(&mut stream, "400 Bad Request", TEXT, why);
+                return respond(stream, "400 Bad Request", TEXT, why);
             };
-            let policy = OriginPolicy::new().same_origin(true);
-            let config = Config::default().max_message_size(MAX_COMMAND);
-            let (ws, _) = common::accept_with(stream, head, config, |r| policy.check(r))
-                .map_err(|e| io::Error::new(e.kind(), format!("handshake refused: {e}")))?;
-            stream_quotes(ws, peer, encoding, shared, options)
+            let (ws, _) = blocking::accept_after(stream, &start, options)?;
+            stream_quotes(ws, peer, encoding, shared)
         }
-        _ => respond(&mut stream, "404 Not Found", TEXT, "not found\n"),
+        _ => respond(stream, "404 Not Found", TEXT, "not found\n"),
     }
+}
+
+/// Reads the request line, which is all routing needs, and whatever came with it: the
+/// WebSocket handshake reads the rest of the head itself, within its own deadline.
+fn read_request_line(stream: &TcpStream, timeout: Duration) -> io::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(timeout))?;
+    let mut reader = BufReader::new(stream);
+    let mut start = Vec::new();
+    let n = (&mut reader)
+        .take(MAX_REQUEST_LINE)
+        .read_until(b'\n', &mut start)?;
+    if n == 0 {
+        return Err(ErrorKind::UnexpectedEof.into());
+    }
+    start.extend_from_slice(reader.buffer());
+    Ok(start)
 }
 
 /// The method and target of a request head; the WebSocket route checks the rest.
@@ -431,14 +470,21 @@ const HTML: &str = "Content-Type: text/html; charset=utf-8";
 const TEXT: &str = "Content-Type: text/plain";
 
 /// Answers a plain HTTP request and ends the connection; `headers` are CRLF-separated.
-fn respond(stream: &mut TcpStream, status: &str, headers: &str, body: &str) -> io::Result<()> {
+fn respond(mut stream: TcpStream, status: &str, headers: &str, body: &str) -> Result<(), Error> {
     let response = format!(
         "HTTP/1.1 {status}\r\n{headers}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     stream.write_all(response.as_bytes())?;
-    stream.shutdown(Shutdown::Write)
+    stream.shutdown(Shutdown::Write)?;
+    // Only the request line may have been read: closing on unread bytes sends a RST,
+    // which can discard the response before the client reads it. What the client
+    // still sends is of no use, so a failure to read it is no failure.
+    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+    let _ = io::copy(&mut stream.take(64 * 1024), &mut io::sink());
+    Ok(())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -468,20 +514,6 @@ impl Encoding {
             Encoding::Text => "text",
             Encoding::Binary => "binary",
         }
-    }
-}
-
-/// A message built under the board lock and sent after releasing it, so a slow client
-/// never holds up the others.
-enum Out {
-    Text(String),
-    Binary(Vec<u8>),
-}
-
-fn send(ws: &mut WebSocket<NoMasking>, out: &Out) -> io::Result<()> {
-    match out {
-        Out::Text(text) => ws.send_text(text),
-        Out::Binary(bytes) => ws.send_binary(bytes),
     }
 }
 
@@ -518,30 +550,30 @@ fn json_symbols(indices: impl Iterator<Item = usize>) -> String {
     format!("[{}]", names.join(","))
 }
 
-fn hello(encoding: Encoding) -> Out {
-    Out::Text(format!(
+fn hello(encoding: Encoding) -> Message {
+    Message::from(format!(
         r#"{{"type":"hello","encoding":"{}","symbols":{}}}"#,
         encoding.name(),
         json_symbols(0..SYMBOLS.len())
     ))
 }
 
-fn subscribed_message(subscribed: &[bool]) -> Out {
+fn subscribed_message(subscribed: &[bool]) -> Message {
     let on = (0..SYMBOLS.len()).filter(|&i| subscribed[i]);
-    Out::Text(format!(
+    Message::from(format!(
         r#"{{"type":"subscribed","symbols":{}}}"#,
         json_symbols(on)
     ))
 }
 
-fn error_message(message: &str) -> Out {
-    Out::Text(format!(
+fn error_message(message: &str) -> Message {
+    Message::from(format!(
         r#"{{"type":"error","message":{}}}"#,
         json_string(message)
     ))
 }
 
-fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Out {
+fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Message {
     match encoding {
         Encoding::Text => {
             let mut json = format!(r#"{{"type":"quotes","time":{},"quotes":["#, board.time_ms);
@@ -557,7 +589,7 @@ fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Out {
                 );
             }
             json.push_str("]}");
-            Out::Text(json)
+            Message::from(json)
         }
         Encoding::Binary => {
             let mut bytes = Vec::with_capacity(10 + 9 * indices.len());
@@ -571,12 +603,12 @@ fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Out {
                 let change = quote.change(i).clamp(i32::MIN.into(), i32::MAX.into()) as i32;
                 bytes.extend_from_slice(&change.to_be_bytes());
             }
-            Out::Binary(bytes)
+            Message::from(bytes)
         }
     }
 }
 
-fn history_message(board: &Board, index: usize, encoding: Encoding) -> Out {
+fn history_message(board: &Board, index: usize, encoding: Encoding) -> Message {
     let history = &board.quotes[index].history;
     match encoding {
         Encoding::Text => {
@@ -584,7 +616,7 @@ fn history_message(board: &Board, index: usize, encoding: Encoding) -> Out {
                 .iter()
                 .map(|&p| Cents(p.into()).to_string())
                 .collect();
-            Out::Text(format!(
+            Message::from(format!(
                 r#"{{"type":"history","symbol":"{}","prices":[{}]}}"#,
                 SYMBOLS[index].0,
                 prices.join(",")
@@ -596,14 +628,14 @@ fn history_message(board: &Board, index: usize, encoding: Encoding) -> Out {
             for price in history {
                 bytes.extend_from_slice(&price.to_be_bytes());
             }
-            Out::Binary(bytes)
+            Message::from(bytes)
         }
     }
 }
 
 /// What a new subscriber to `indices` needs: each symbol's history, then its quote.
-fn snapshot(board: &Board, indices: &[usize], encoding: Encoding) -> Vec<Out> {
-    let mut out: Vec<Out> = indices
+fn snapshot(board: &Board, indices: &[usize], encoding: Encoding) -> Vec<Message> {
+    let mut out: Vec<Message> = indices
         .iter()
         .map(|&i| history_message(board, i, encoding))
         .collect();
@@ -650,61 +682,6 @@ fn apply_command(command: &str, subscribed: &mut [bool]) -> Result<Vec<usize>, S
     Ok(added)
 }
 
-/// Pings on a schedule and notices when one goes unanswered too long.
-struct Keepalive {
-    interval: Duration,
-    timeout: Duration,
-    next_ping: Instant,
-    /// The payload and send time of the ping awaiting its pong.
-    outstanding: Option<([u8; 8], Instant)>,
-    sent: u64,
-}
-
-enum Due {
-    Nothing,
-    Ping([u8; 8]),
-    Drop,
-}
-
-impl Keepalive {
-    fn new(options: Options) -> Keepalive {
-        Keepalive {
-            interval: options.ping_interval,
-            timeout: options.pong_timeout,
-            next_ping: Instant::now() + options.ping_interval,
-            outstanding: None,
-            sent: 0,
-        }
-    }
-
-    fn due(&mut self, now: Instant) -> Due {
-        match self.outstanding {
-            Some((_, at)) if now >= at + self.timeout => Due::Drop,
-            None if now >= self.next_ping => {
-                self.sent += 1;
-                let payload = self.sent.to_be_bytes();
-                self.outstanding = Some((payload, now));
-                self.next_ping = now + self.interval;
-                Due::Ping(payload)
-            }
-            _ => Due::Nothing,
-        }
-    }
-
-    fn deadline(&self) -> Instant {
-        match self.outstanding {
-            Some((_, at)) => at + self.timeout,
-            None => self.next_ping,
-        }
-    }
-
-    fn pong(&mut self, payload: &[u8]) {
-        if self.outstanding.is_some_and(|(sent, _)| sent == payload) {
-            self.outstanding = None;
-        }
-    }
-}
-
 /// Counts a WebSocket client for as long as it is connected.
 struct Registered<'a>(&'a Shared);
 
@@ -725,29 +702,68 @@ impl Drop for Registered<'_> {
     }
 }
 
-/// Pushes quotes to one client and handles its commands until it leaves.
+/// Serves one WebSocket client: quotes pushed from a thread of their own, commands read
+/// on this one, until the connection ends.
 fn stream_quotes(
-    mut ws: WebSocket<NoMasking>,
+    ws: WebSocket<TcpStream>,
     peer: &str,
     encoding: Encoding,
     shared: &Shared,
-    options: Options,
-) -> io::Result<()> {
+) -> Result<(), Error> {
     let (_registered, count) = Registered::new(shared);
     println!("{peer} connected ({}), {count} clients", encoding.name());
-    match push_until_closed(&mut ws, encoding, shared, options) {
-        Ok(()) => println!("{peer} left"),
-        Err(e) => println!("{peer} dropped: {e}"),
-    }
+    // The reading half waits on the socket, not on the pusher: shutting the socket
+    // down is how a push that failed (a client that stopped reading) ends it.
+    let socket = ws.get_ref().try_clone()?;
+    let (reader, writer) = ws.split()?;
+    let (commands, inbox) = mpsc::channel();
+    thread::scope(|scope| {
+        scope.spawn(
+            move || match push_quotes(writer, &inbox, encoding, shared) {
+                // The reading half finished the connection (the client's Close, a
+                // keepalive timeout) while a quote was on its way.
+                Ok(()) | Err(Error::Closed | Error::Send(SendError::Closing)) => {}
+                Err(e) => {
+                    println!("{peer} dropped: {e}");
+                    let _ = socket.shutdown(Shutdown::Both);
+                }
+            },
+        );
+        match read_commands(reader, commands) {
+            Ok(close) => println!("{peer} closed: {close}"),
+            Err(e) => println!("{peer} dropped: {e}"),
+        }
+    });
     Ok(())
 }
 
-fn push_until_closed(
-    ws: &mut WebSocket<NoMasking>,
+/// Hands the client's messages to its pusher until the connection is over; returns the
+/// Close that ended it.
+fn read_commands(
+    mut reader: ReadHalf<TcpStream>,
+    commands: Sender<Message>,
+) -> Result<String, Error> {
+    let mut close = String::new();
+    while let Some(message) = reader.recv_owned()? {
+        if let Message::Close { code, reason } = &message {
+            close = format!("{} {reason}", code.0).trim_end().to_owned();
+        } else if message.is_data() {
+            // The pusher stops only once the connection is closing or broken, when
+            // commands no longer matter.
+            let _ = commands.send(message);
+        }
+    }
+    Ok(close)
+}
+
+/// Sends the greeting and snapshot, then each tick's moves and the answers to
+/// commands; on shutdown, our Close.
+fn push_quotes(
+    mut writer: WriteHalf<TcpStream>,
+    commands: &Receiver<Message>,
     encoding: Encoding,
     shared: &Shared,
-    options: Options,
-) -> io::Result<()> {
+) -> Result<(), Error> {
     let mut subscribed = [true; SYMBOLS.len()];
     let all: Vec<usize> = (0..SYMBOLS.len()).collect();
     let (mut seen, mut outgoing) = {
@@ -755,13 +771,12 @@ fn push_until_closed(
         (board.seq, snapshot(&board, &all, encoding))
     };
     outgoing.insert(0, hello(encoding));
-    let mut keepalive = Keepalive::new(options);
     loop {
         let next_tick = {
             let board = lock(&shared.board);
             if board.shutting_down {
                 drop(board);
-                return close_gracefully(ws, 1001, "server shutting down");
+                return writer.close(CloseCode::GOING_AWAY, "server shutting down");
             }
             if board.seq != seen {
                 let moved: Vec<usize> = (0..SYMBOLS.len())
@@ -774,26 +789,14 @@ fn push_until_closed(
             }
             board.next_tick
         };
-        for out in outgoing.drain(..) {
-            send(ws, &out)?;
+        // Built under the board lock, sent after releasing it, so that a slow client
+        // never holds up the others.
+        for message in outgoing.drain(..) {
+            writer.send(message)?;
         }
-
         let now = Instant::now();
-        match keepalive.due(now) {
-            Due::Nothing => {}
-            Due::Ping(payload) => ws.send_ping(&payload)?,
-            Due::Drop => {
-                let why = format!("no pong within {:?}", options.pong_timeout);
-                return Err(io::Error::new(ErrorKind::TimedOut, why));
-            }
-        }
-        let wake = (next_tick.max(now) + TICK_SLACK).min(keepalive.deadline());
-        let wait = wake
-            .saturating_duration_since(now)
-            .max(Duration::from_millis(1));
-        ws.stream.set_read_timeout(Some(wait))?;
-        match ws.recv() {
-            Ok(Some(Msg::Text(command))) => {
+        match commands.recv_timeout((next_tick.max(now) + TICK_SLACK) - now) {
+            Ok(Message::Text(command)) => {
                 let board = lock(&shared.board);
                 match apply_command(&command, &mut subscribed) {
                     Ok(added) => {
@@ -803,31 +806,9 @@ fn push_until_closed(
                     Err(why) => outgoing.push(error_message(&why)),
                 }
             }
-            Ok(Some(Msg::Binary(_))) => {
-                outgoing.push(error_message("commands are text messages"));
-            }
-            Ok(Some(Msg::Pong(payload))) => keepalive.pong(&payload),
-            Ok(Some(Msg::Ping(_))) => {}
-            // The Close echo is sent and the transport shut by `recv`.
-            Ok(Some(Msg::Close(..)) | None) => return Ok(()),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Sends our Close and waits, briefly, for the client's answer.
-fn close_gracefully(ws: &mut WebSocket<NoMasking>, code: u16, reason: &str) -> io::Result<()> {
-    ws.close(code, reason)?;
-    let deadline = Instant::now() + CLOSE_GRACE;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        ws.stream.set_read_timeout(Some(left))?;
-        if ws.recv()?.is_none() {
-            return Ok(());
+            Ok(_) => outgoing.push(error_message("commands are text messages")),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
     }
 }
