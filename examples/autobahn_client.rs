@@ -62,7 +62,7 @@ fn echo(ws: &mut blocking::WebSocket<TcpStream, rfc6455::OsRandom>) -> Result<()
         if message.is_data() {
             match ws.send(message) {
                 // The echo of a message that raced the server's Close is not sent.
-                Err(Error::Send(_)) | Ok(()) => {}
+                Err(Error::Closed) | Ok(()) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -70,7 +70,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rfc6455::connection::{Config, SendError};
+use rfc6455::connection::Config;
 #[cfg(feature = "deflate")]
 use rfc6455::extensions::deflate::DeflateConfig;
 use rfc6455::OsRandom;
@@ -722,7 +722,7 @@ fn stream_quotes(
             move || match push_quotes(writer, &inbox, encoding, shared) {
                 // The reading half finished the connection (the client's Close, a
                 // keepalive timeout) while a quote was on its way.
-                Ok(()) | Err(Error::Closed | Error::Send(SendError::Closing)) => {}
+                Ok(()) | Err(Error::Closed) => {}
                 Err(e) => {
                     println!("{peer} dropped: {e}");
                     let _ = socket.shutdown(Shutdown::Both);

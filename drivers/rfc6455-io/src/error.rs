@@ -50,7 +50,7 @@ pub enum Error {
     /// A send this side asked for is not allowed now (after Close, while another
     /// fragmented message is open, a control frame over 125 bytes, ...).
     #[error("send: {0}")]
-    Send(#[from] SendError),
+    Send(SendError),
     /// The URL is not a `ws://` (or, with the `rustls` feature, `wss://`) URL.
     #[error("not a WebSocket URL: {0}")]
     Url(String),
@@ -79,6 +79,17 @@ impl Error {
             Error::Request(e) => Some(e.status()),
             Error::Refused { status } => Some(*status),
             _ => None,
+        }
+    }
+}
+
+impl From<SendError> for Error {
+    /// `SendError::Closing` becomes [`Error::Closed`]: one answer to "sent too late",
+    /// whether the driver or the core noticed first.
+    fn from(e: SendError) -> Self {
+        match e {
+            SendError::Closing => Error::Closed,
+            other => Error::Send(other),
         }
     }
 }
