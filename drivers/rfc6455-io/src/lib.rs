@@ -39,6 +39,8 @@ mod url;
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use error::Error;
 pub use handshake::AcceptedRequest;

@@ -169,6 +169,13 @@ impl ReadSide {
         }
     }
 
+    /// Whether a Close the timers produced waits to be handed out: a driver that ran
+    /// the timers then steps again instead of waiting for input.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// Reads what the input holds through `conn` until a message or the end of the
     /// input.
     pub(crate) fn step<K: MaskKeySource>(
@@ -301,6 +308,12 @@ impl Output {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Queues bytes already encoded: the rest of a frame a vectored write began.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn extend(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
     }
 
     /// The transport took `n` more bytes.
