@@ -198,8 +198,13 @@ impl<W: AsyncWrite + Unpin, K: MaskKeySource> Core<W, K> {
         Ok(())
     }
 
-    /// Queues `message` (copied).
+    /// Queues `message` (copied). A Close once the closing handshake is under way is
+    /// dropped: the connection answers the peer's Close itself, and a `Stream`
+    /// forwarded into this `Sink` hands it back.
     pub(super) fn queue(&mut self, message: &Message) -> Result<(), Error> {
+        if message.is_close() && (self.finished || self.conn.close_state() != CloseState::Open) {
+            return Ok(());
+        }
         self.check_open()?;
         let conn = &mut self.conn;
         match message {
@@ -285,7 +290,8 @@ impl<W, K: MaskKeySource> Access<W, K> for Arc<Mutex<Core<W, K>>> {
     }
 }
 
-/// Ready when the output queue is at or below the write buffer limit.
+/// Ready when the output queue is at or below the write buffer limit. A closed
+/// connection is ready too: the send itself reports [`Error::Closed`].
 pub(super) fn poll_ready<W: AsyncWrite + Unpin, K: MaskKeySource>(
     core: &mut impl Access<W, K>,
     timer: &mut Timer,
@@ -294,9 +300,6 @@ pub(super) fn poll_ready<W: AsyncWrite + Unpin, K: MaskKeySource>(
 ) -> Poll<Result<(), Error>> {
     loop {
         let (result, deadline) = core.with(|c| {
-            if c.finished {
-                return (Poll::Ready(Err(Error::Closed)), None);
-            }
             let limit = c.limit;
             (c.poll_write_until(cx, who, limit), c.write_deadline())
         });
