@@ -51,3 +51,8 @@ pub use url::WsUrl;
 pub use rfc6455;
 pub use rfc6455::connection::MessageKind;
 pub use rfc6455::frame::CloseCode;
+
+/// The README's code, compiled as a doc test so it cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
