@@ -488,6 +488,89 @@ fn message_reader_costs_at_most_one_allocation_per_message() {
     assert!(cost.calls <= 5, "the first 64 KiB message: {cost:?}");
 }
 
+/// A reader that reassembled one large message gives its room back at the next call:
+/// an idle connection does not pin the largest message it ever saw.
+#[test]
+fn message_reader_lets_a_large_message_go_at_the_next_call() {
+    let large = fragmented(MessageKind::Binary, 64, 64 * 1024);
+    let small = fragmented(MessageKind::Text, 2, 10);
+    let config = Config::default().max_message_size(8 << 20);
+    let mut buf = vec![0u8; READ_BUFFER];
+    let mut conn = Connection::server(config);
+    let mut reader = rfc6455::connection::MessageReader::new();
+    let base = LIVE.with(Cell::get);
+    let mut largest_seen = 0;
+    let mut step = |window: &mut [u8]| {
+        let Received { consumed, event } = reader.read(&mut conn, window)?;
+        let held = usize::try_from(LIVE.with(Cell::get) - base).unwrap_or(0);
+        largest_seen = largest_seen.max(held);
+        Ok((consumed, event.is_some()))
+    };
+    assert_eq!(pump(&large, &mut buf, &mut step).err(), None);
+    assert_eq!(pump(&small, &mut buf, &mut step).err(), None);
+    let held = usize::try_from(LIVE.with(Cell::get) - base).unwrap_or(0);
+    assert!(
+        largest_seen >= 4 << 20,
+        "the 4 MiB message was held: {largest_seen}"
+    );
+    assert!(
+        held <= 64 * 1024,
+        "after the next message: {held} bytes held"
+    );
+}
+
+/// The same for a compressed message: a 16 MiB bomb in a few KiB of deflate data is
+/// inflated (the limit allows it), handed out, and its room given back at the next
+/// call; what stays is the window and the inflater's state.
+#[cfg(feature = "deflate")]
+#[test]
+fn an_inflated_bomb_is_let_go_at_the_next_call() {
+    use rfc6455::extensions::deflate::{DeflateParams, DeflateSender};
+    let params = Some(DeflateParams::default());
+    let config = Config::default()
+        .max_message_size(32 << 20)
+        .permessage_deflate(params);
+    let mut client = Connection::client(config, rfc6455::DeterministicKeys::default());
+    let mut sender = DeflateSender::new(&client).unwrap();
+    let mut wire = Vec::new();
+    for payload in [vec![0u8; 16 << 20], b"small".to_vec()] {
+        let mut out = vec![0u8; sender.max_send_len(payload.len())];
+        let n = sender
+            .send(&mut client, MessageKind::Binary, &payload, &mut out)
+            .unwrap();
+        wire.extend_from_slice(&out[..n]);
+    }
+    assert!(
+        wire.len() < 64 * 1024,
+        "the bomb is small on the wire: {}",
+        wire.len()
+    );
+
+    let mut buf = vec![0u8; READ_BUFFER];
+    let mut server = Connection::server(config);
+    let mut reader = rfc6455::connection::MessageReader::new();
+    let base = LIVE.with(Cell::get);
+    let mut largest_seen = 0;
+    let mut messages = 0;
+    let mut step = |window: &mut [u8]| {
+        let Received { consumed, event } = reader.read(&mut server, window)?;
+        let held = usize::try_from(LIVE.with(Cell::get) - base).unwrap_or(0);
+        largest_seen = largest_seen.max(held);
+        messages += usize::from(event.is_some());
+        Ok((consumed, event.is_some()))
+    };
+    assert_eq!(pump(&wire, &mut buf, &mut step).err(), None);
+    // One more call, as the next read does: the bomb's room goes.
+    assert_eq!(pump(&[], &mut buf, &mut step).err(), None);
+    assert_eq!(messages, 2);
+    let held = usize::try_from(LIVE.with(Cell::get) - base).unwrap_or(0);
+    assert!(
+        largest_seen >= 16 << 20,
+        "the bomb was held while handed out: {largest_seen}"
+    );
+    assert!(held <= 192 * 1024, "after the next call: {held} bytes held");
+}
+
 /// The state a connection keeps between calls is a budget: at most 256 bytes for a
 /// server, and a client masking with the operating system's keys costs no more (the
 /// key pool is per thread, not per connection).

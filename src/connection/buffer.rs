@@ -21,6 +21,11 @@ pub(crate) struct Buf {
     pub(crate) len: usize,
 }
 
+/// Room kept from one message to the next: a larger message's room is given back once
+/// it was handed out, so one large message does not pin its size for the life of the
+/// connection, while messages up to this size reuse the room without reallocating.
+pub(crate) const KEEP: usize = 64 * 1024;
+
 impl Buf {
     /// The message: what has been appended since the history.
     pub(crate) fn message(&self) -> &[u8] {
@@ -34,6 +39,15 @@ impl Buf {
     /// Drops the message, keeping the history.
     pub(crate) fn drop_message(&mut self) {
         self.len = self.start;
+    }
+
+    /// Gives back the room above [`KEEP`] (or above the history, if longer).
+    pub(crate) fn release_room(&mut self) {
+        let floor = self.len.max(KEEP);
+        if self.bytes.len() > floor {
+            self.bytes.truncate(floor);
+            self.bytes.shrink_to(floor);
+        }
     }
 
     /// Makes the message part of the history. Only the last `window` bytes can ever be

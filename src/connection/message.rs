@@ -34,7 +34,8 @@ pub enum Message<'a> {
 /// from the caller's buffer; a fragmented or compressed one is built in one growing
 /// buffer that never holds more than
 /// [`Config::max_message_size`](super::Config::max_message_size) bytes of it (+ 1 while
-/// inflating) and is reused for the next message. Drive it exactly like
+/// inflating) and is reused for the next message; room above 64 KiB is given back at
+/// the call after the one that handed the message out. Drive it exactly like
 /// [`Connection::read`]: one call, one step, drop `consumed` bytes, drain
 /// `poll_transmit`.
 ///
@@ -150,10 +151,14 @@ impl MessageReader {
     ) -> Result<Received<Message<'a>>, ProtocolError> {
         match core::mem::take(&mut self.delivered) {
             Delivered::Nothing => {}
-            Delivered::Reassembled => self.buf.drop_message(),
+            Delivered::Reassembled => {
+                self.buf.drop_message();
+                self.buf.release_room();
+            }
             #[cfg(feature = "deflate")]
             Delivered::Inflated { keep_window } => {
-                self.inflating.next_message(&mut self.buf, keep_window)
+                self.inflating.next_message(&mut self.buf, keep_window);
+                self.buf.release_room();
             }
         }
         if conn.message_open() != self.open {
