@@ -299,9 +299,10 @@ struct Gen {
 
 impl Gen {
     fn start_conn(&mut self, role: Role) {
-        let sock = TcpStream::connect(self.addr).unwrap_or_else(|e| fail(format!("connect: {e}")));
+        let mut sock = TcpStream::connect(self.addr).unwrap_or_else(|e| fail(format!("connect: {e}")));
+        // Pipelined frames go out at once rather than waiting on Nagle for an ACK.
+        sock.set_nodelay(true).unwrap_or_else(|e| fail(format!("nodelay: {e}")));
         let token = Token(self.conns.len());
-        let mut sock = sock;
         self.poll
             .registry()
             .register(&mut sock, token, Interest::READABLE | Interest::WRITABLE)
