@@ -44,9 +44,12 @@ CASES=(
     "connect $RATE_N conns|connect-rate|echo|--conns $RATE_N"
 )
 OUT=${E2E_OUT:-results.md}
-# Below this share of one core the server was waiting on the generator (or on a noisy
-# neighbour), so its figure is a floor, not its speed.
+# Below this share of one core the server was waiting on the generator, so its figure
+# is a floor, not its speed.
 BUSY=0.9
+# Above this share of the wall time spent runnable but off-CPU, neighbours on the shared
+# machine took enough from the server or the generator to make the figure a floor as well.
+STARVED=0.05
 
 # 10,000 connections on each side, plus listener and std streams.
 ulimit -n 20000
@@ -103,9 +106,9 @@ for entry in "${SERVERS[@]}"; do
         else
             value=$(field median "$line")
         fi
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$value" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$value" \
             "$(field server_cpu "$line")" "$(field gen_cpu "$line")" "$(field rates "$line")" \
-            "$(field rss_before_kib "$line")" >>"$ROWS"
+            "$(field rss_before_kib "$line")" "$(field server_wait "$line")" "$(field gen_wait "$line")" >>"$ROWS"
     done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -132,10 +135,13 @@ versions=$(awk '/^name = / { n = $3 } /^version = / { gsub(/"/, "", n); gsub(/"/
     echo "in KiB (lower is better). Ratio: to the best peer ($CEILING is not a peer), so"
     echo "below 1 is slower, or for idle above 1 is more memory."
     echo "generator-bound: the server used under ${BUSY} of a core while measured."
+    echo "starved: the server or loadgen spent over ${STARVED} of the time runnable but waiting"
+    echo "for a CPU (/proc/PID/schedstat), taken by other work on the machine. Both make the"
+    echo "figure a floor rather than the server's speed."
     echo
     echo "| case | server | median | ratio to best peer | server CPU | loadgen CPU | per-window rates | note |"
     echo "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"
-    awk -F'\t' -v ceiling="$CEILING" -v busy="$BUSY" '
+    awk -F'\t' -v ceiling="$CEILING" -v busy="$BUSY" -v starved="$STARVED" '
         { row[NR] = $0; c[NR] = $1; s[NR] = $2; v[NR] = $3
           if ($3 ~ /^[0-9.]+$/ && $2 != ceiling) {
               lower = ($1 ~ /^idle/)
@@ -148,6 +154,8 @@ versions=$(awk '/^name = / { n = $3 } /^version = / { gsub(/"/, "", n); gsub(/"/
               if (f[3] ~ /^[0-9.]+$/ && (f[1] in best) && best[f[1]] > 0)
                   ratio = sprintf("%.2f", f[3] / best[f[1]])
               if (f[3] == "FAIL") note = f[7]
+              else if (f[8] > starved || f[9] > starved)
+                  note = sprintf("starved (waits: server %s, loadgen %s)", f[8], f[9])
               else if (f[4] != "" && f[4] < busy) note = "generator-bound"
               else if (f[1] ~ /^idle/ && f[7] != "") note = "RSS before: " f[7] " KiB"
               printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], ratio, f[4], f[5], f[6], note

@@ -564,6 +564,14 @@ fn cpu_secs(pid: &str) -> f64 {
     ticks / hz
 }
 
+/// Seconds a process has spent runnable but waiting for a CPU: on a shared machine, the
+/// time neighbours took from it.
+fn wait_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        .unwrap_or_else(|e| fail(format!("/proc/{pid}/schedstat: {e}")));
+    stat.split(' ').nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1e9
+}
+
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_else(|e| fail(format!("/proc/{pid}/status: {e}")));
@@ -574,20 +582,26 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or_else(|| fail("no VmRSS".into()))
 }
 
-/// CPU used by the server and by this process between two samples, as fractions of one core.
+/// CPU used by the server and by this process between two samples, and time each spent
+/// waiting for a CPU, as fractions of the wall time.
 struct CpuMeter {
     server: Option<String>,
     t0: Instant,
-    server0: f64,
-    self0: f64,
+    /// (cpu, wait) seconds at the start.
+    server0: (f64, f64),
+    self0: (f64, f64),
+}
+
+fn cpu_and_wait(pid: &str) -> (f64, f64) {
+    (cpu_secs(pid), wait_secs(pid))
 }
 
 impl CpuMeter {
     fn start(server_pid: Option<u32>) -> CpuMeter {
         let server = server_pid.map(|p| p.to_string());
         CpuMeter {
-            server0: server.as_deref().map_or(0.0, cpu_secs),
-            self0: cpu_secs("self"),
+            server0: server.as_deref().map_or((0.0, 0.0), cpu_and_wait),
+            self0: cpu_and_wait("self"),
             server,
             t0: Instant::now(),
         }
@@ -595,10 +609,15 @@ impl CpuMeter {
 
     fn report(&self) -> String {
         let wall = self.t0.elapsed().as_secs_f64();
-        let gen = (cpu_secs("self") - self.self0) / wall;
+        let share = |now: (f64, f64), then: (f64, f64)| ((now.0 - then.0) / wall, (now.1 - then.1) / wall);
+        let (gen, gen_wait) = share(cpu_and_wait("self"), self.self0);
+        let gen = format!("gen_cpu={gen:.3} gen_wait={gen_wait:.3}");
         match &self.server {
-            Some(p) => format!("server_cpu={:.3} gen_cpu={gen:.3}", (cpu_secs(p) - self.server0) / wall),
-            None => format!("gen_cpu={gen:.3}"),
+            Some(p) => {
+                let (cpu, wait) = share(cpu_and_wait(p), self.server0);
+                format!("server_cpu={cpu:.3} server_wait={wait:.3} {gen}")
+            }
+            None => gen,
         }
     }
 }

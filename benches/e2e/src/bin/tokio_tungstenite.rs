@@ -20,6 +20,8 @@ async fn main() {
 
 async fn accept_connection(stream: TcpStream, tx: broadcast::Sender<Message>) {
     let mut path = String::new();
+    // The error type is tungstenite's `ErrorResponse`, fixed by its `Callback` trait.
+    #[allow(clippy::result_large_err)]
     let keep_path = |req: &Request, resp: Response| {
         path = req.uri().path().to_owned();
         Ok(resp)
