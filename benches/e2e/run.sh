@@ -74,7 +74,7 @@ for entry in "${SERVERS[@]}"; do
         IFS='|' read -r name mode needs args <<<"$case"
         [[ -z "${E2E_CASES:-}" || "$name" =~ $E2E_CASES ]] || continue
         if [[ ",$serves," != *",$needs,"* ]]; then
-            printf '%s\t%s\tn/a\t\t\t\t\n' "$name" "$server" >>"$ROWS"
+            printf '%s\t%s\tn/a\n' "$name" "$server" >>"$ROWS"
             continue
         fi
         # A fresh server and port per case: RSS starts clean and no TIME_WAIT is shared.
@@ -98,7 +98,7 @@ for entry in "${SERVERS[@]}"; do
         wait "$pid" 2>/dev/null || true
         if [[ "$(field status "$line")" != ok ]]; then
             failed=1
-            printf '%s\t%s\tFAIL\t\t\t\t%s\n' "$name" "$server" "$(grep -o 'reason=.*' <<<"$line")" >>"$ROWS"
+            printf '%s\t%s\tFAIL\t\t\t\t%s\t\t\t\n' "$name" "$server" "$(grep -o 'reason=.*' <<<"$line")" >>"$ROWS"
             continue
         fi
         if [[ $mode == idle ]]; then
@@ -106,9 +106,10 @@ for entry in "${SERVERS[@]}"; do
         else
             value=$(field median "$line")
         fi
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$value" \
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$server" "$value" \
             "$(field server_cpu "$line")" "$(field gen_cpu "$line")" "$(field rates "$line")" \
-            "$(field rss_before_kib "$line")" "$(field server_wait "$line")" "$(field gen_wait "$line")" >>"$ROWS"
+            "$(field rss_before_kib "$line")" "$(field server_wait "$line")" "$(field gen_wait "$line")" \
+            "$(field per_server_cpu_s "$line")" >>"$ROWS"
     done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -137,28 +138,33 @@ versions=$(awk '/^name = / { n = $3 } /^version = / { gsub(/"/, "", n); gsub(/"/
     echo "generator-bound: the server used under ${BUSY} of a core while measured."
     echo "starved: the server or loadgen spent over ${STARVED} of the time runnable but waiting"
     echo "for a CPU (/proc/PID/schedstat), taken by other work on the machine. Both make the"
-    echo "figure a floor rather than the server's speed."
+    echo "figure a floor rather than the server's speed; per server CPU-second (the work"
+    echo "done in the measured windows over the server's utime+stime in them) is then the"
+    echo "steadier figure to compare, with its own ratio to the best peer."
     echo
-    echo "| case | server | median | ratio to best peer | server CPU | loadgen CPU | per-window rates | note |"
-    echo "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |"
+    echo "| case | server | median | ratio to best peer | per server CPU-s | its ratio | server CPU | loadgen CPU | per-window rates | note |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
     awk -F'\t' -v ceiling="$CEILING" -v busy="$BUSY" -v starved="$STARVED" '
         { row[NR] = $0; c[NR] = $1; s[NR] = $2; v[NR] = $3
           if ($3 ~ /^[0-9.]+$/ && $2 != ceiling) {
               lower = ($1 ~ /^idle/)
               if (!($1 in best) || (lower ? $3 < best[$1] : $3 > best[$1])) best[$1] = $3
+              if ($10 > 0 && $10 > bestcpu[$1]) bestcpu[$1] = $10
           } }
         END {
           for (i = 1; i <= NR; i++) {
               split(row[i], f, "\t")
-              ratio = ""; note = ""
+              ratio = ""; cpuratio = ""; note = ""
               if (f[3] ~ /^[0-9.]+$/ && (f[1] in best) && best[f[1]] > 0)
                   ratio = sprintf("%.2f", f[3] / best[f[1]])
+              if (f[10] > 0 && bestcpu[f[1]] > 0)
+                  cpuratio = sprintf("%.2f", f[10] / bestcpu[f[1]])
               if (f[3] == "FAIL") note = f[7]
               else if (f[8] > starved || f[9] > starved)
                   note = sprintf("starved (waits: server %s, loadgen %s)", f[8], f[9])
               else if (f[4] != "" && f[4] < busy) note = "generator-bound"
               else if (f[1] ~ /^idle/ && f[7] != "") note = "RSS before: " f[7] " KiB"
-              printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], ratio, f[4], f[5], f[6], note
+              printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], ratio, f[10], cpuratio, f[4], f[5], f[6], note
           }
         }' "$ROWS"
 } | tee "$OUT"

@@ -607,7 +607,9 @@ impl CpuMeter {
         }
     }
 
-    fn report(&self) -> String {
+    /// `work` is what was done between the samples: the server's share of a core varies
+    /// with what else runs on a shared machine, its work per CPU-second much less.
+    fn report(&self, work: u64) -> String {
         let wall = self.t0.elapsed().as_secs_f64();
         let share = |now: (f64, f64), then: (f64, f64)| ((now.0 - then.0) / wall, (now.1 - then.1) / wall);
         let (gen, gen_wait) = share(cpu_and_wait("self"), self.self0);
@@ -615,7 +617,8 @@ impl CpuMeter {
         match &self.server {
             Some(p) => {
                 let (cpu, wait) = share(cpu_and_wait(p), self.server0);
-                format!("server_cpu={cpu:.3} server_wait={wait:.3} {gen}")
+                let per_cpu_s = if cpu > 0.0 { work as f64 / (cpu * wall) } else { 0.0 };
+                format!("server_cpu={cpu:.3} server_wait={wait:.3} per_server_cpu_s={per_cpu_s:.0} {gen}")
             }
             None => gen,
         }
@@ -637,6 +640,7 @@ fn secs(s: f64) -> Duration {
 fn measure(g: &mut Gen, a: &Args) -> (Vec<f64>, String) {
     g.run_until(Instant::now() + secs(a.warmup), &mut |_| false);
     let cpu = CpuMeter::start(a.server_pid);
+    let done0 = g.stats.done;
     let mut rates = Vec::with_capacity(a.windows);
     for w in 0..a.windows {
         let (t0, n0) = (Instant::now(), g.stats.done);
@@ -647,7 +651,7 @@ fn measure(g: &mut Gen, a: &Args) -> (Vec<f64>, String) {
         }
         rates.push(n as f64 / t0.elapsed().as_secs_f64());
     }
-    (rates, cpu.report())
+    (rates, cpu.report(g.stats.done - done0))
 }
 
 fn main() {
@@ -725,7 +729,7 @@ fn main() {
                 "RESULT status=ok mode=connect-rate conns={} inflight={} median={rate:.0} {}",
                 a.conns,
                 a.inflight,
-                cpu.report()
+                cpu.report(a.conns as u64)
             );
         }
     }
