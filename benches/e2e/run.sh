@@ -13,10 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # One line per server: its binary (src/bin/NAME.rs) and what it serves. Adding a server is
-# adding a line here. The rfc6455 server goes here once its tokio driver
-# (drivers/rfc6455-io, feature `tokio`) exists, as src/bin/rfc6455.rs:
-#   "rfc6455 echo,fanout"
+# adding a line here.
 SERVERS=(
+    "rfc6455 echo,fanout"
     "tokio_tungstenite echo,fanout"
     "fastwebsockets echo,fanout"
     "tokio_websockets echo,fanout"

@@ -373,8 +373,13 @@ impl Reader {
                     return Poll::Ready(Err(e));
                 }
                 Ok(Step::Message(found)) => {
-                    if let Poll::Ready(Err(e)) = core.poll_flush(cx, READER) {
-                        return Poll::Ready(Err(e));
+                    // Replies and echoes queued meanwhile go out together once the
+                    // input runs dry (many messages in flight, one write); the Close
+                    // echo at once, as the caller may stop receiving after the Close.
+                    if found.is_close() {
+                        if let Poll::Ready(Err(e)) = core.poll_flush(cx, READER) {
+                            return Poll::Ready(Err(e));
+                        }
                     }
                     if core.conn.should_close_transport() && core.write.output.is_empty() {
                         let _ = core.poll_shutdown(cx);
