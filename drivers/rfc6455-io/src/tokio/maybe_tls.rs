@@ -71,9 +71,10 @@ impl AsyncRead for MaybeTls {
             MaybeTls::Plain(tcp) => Pin::new(tcp).poll_read(cx, buf),
             #[cfg(feature = "rustls")]
             MaybeTls::Rustls(tls) => match Pin::new(&mut **tls).poll_read(cx, buf) {
-                // Many servers close TCP after the closing handshake without TLS's
-                // close_notify; the WebSocket Close, not TLS's, tells a clean end from
-                // a cut one, and `read_eof` judges that from the end of input.
+                // TCP ended without close_notify: a peer that crashed, or one that
+                // skips it. The end of input it is, as over plain TCP: `read_eof`
+                // makes it a 1006 Close unless the closing handshake was done, and no
+                // truncation can forge a WebSocket Close.
                 Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     Poll::Ready(Ok(()))
                 }
