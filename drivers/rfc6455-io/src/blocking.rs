@@ -20,8 +20,8 @@
 //!
 //! [`connect`] takes `ws://` URLs, and `wss://` with the `rustls` feature: TLS on
 //! rustls, the server's certificate checked against Mozilla's roots or the
-//! configuration in `Options::tls`(crate::Options). A server that does TLS itself
-//! hands [`accept`] a `rustls::StreamOwned` over its `TcpStream`.
+//! configuration in `Options::tls`. A server that does TLS itself hands [`accept`] a
+//! `rustls::StreamOwned` over its `TcpStream`.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};

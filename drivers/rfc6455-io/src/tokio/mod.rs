@@ -29,8 +29,8 @@
 //!
 //! [`connect`] takes `ws://` URLs, and `wss://` with the `rustls` feature: TLS on
 //! tokio-rustls, the server's certificate checked against Mozilla's roots or the
-//! configuration in `Options::tls`(crate::Options). A server that does TLS itself
-//! hands [`accept`] the stream of a `tokio_rustls::TlsAcceptor`.
+//! configuration in `Options::tls`. A server that does TLS itself hands [`accept`] the
+//! stream of a `tokio_rustls::TlsAcceptor`.
 //!
 //! [`Stream`]: futures_core::Stream
 //! [`Sink`]: futures_sink::Sink
