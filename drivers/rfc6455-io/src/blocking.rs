@@ -17,9 +17,16 @@
 //! }
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! [`connect`] takes `ws://` URLs, and `wss://` with the `rustls` feature: TLS on
+//! rustls, the server's certificate checked against Mozilla's roots or the
+//! configuration in `Options::tls`. A server that does TLS itself hands [`accept`] a
+//! `rustls::StreamOwned` over its `TcpStream`.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+#[cfg(feature = "rustls")]
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,9 +46,11 @@ pub trait Socket: Read + Write {
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Sets the write timeout.
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
-    /// Ends our direction of the stream (TCP FIN) while the peer's stays open.
-    fn shutdown_write(&self) -> io::Result<()>;
-    /// A second handle on the same stream, for [`WebSocket::split`].
+    /// Ends our direction of the stream (TCP FIN, after TLS's `close_notify`) while
+    /// the peer's stays open.
+    fn shutdown_write(&mut self) -> io::Result<()>;
+    /// A second handle on the same stream, for [`WebSocket::split`]; a transport
+    /// that cannot have two (a TLS session) returns an error of kind `Unsupported`.
     fn try_clone(&self) -> io::Result<Self>
     where
         Self: Sized;
@@ -54,7 +63,7 @@ impl Socket for TcpStream {
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         TcpStream::set_write_timeout(self, timeout)
     }
-    fn shutdown_write(&self) -> io::Result<()> {
+    fn shutdown_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }
     fn try_clone(&self) -> io::Result<Self> {
@@ -70,11 +79,139 @@ impl Socket for std::os::unix::net::UnixStream {
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         std::os::unix::net::UnixStream::set_write_timeout(self, timeout)
     }
-    fn shutdown_write(&self) -> io::Result<()> {
+    fn shutdown_write(&mut self) -> io::Result<()> {
         self.shutdown(Shutdown::Write)
     }
     fn try_clone(&self) -> io::Result<Self> {
         Self::try_clone(self)
+    }
+}
+
+/// TLS over another [`Socket`], either side: a server wraps its accepted
+/// `TcpStream` in a `rustls::StreamOwned` and hands it to [`accept`]. Timeouts go to
+/// the socket underneath. [`WebSocket::split`] is not available: one TLS session
+/// cannot be driven through two handles, so `try_clone` fails.
+#[cfg(feature = "rustls")]
+impl<C, T, D> Socket for rustls::StreamOwned<C, T>
+where
+    C: DerefMut + Deref<Target = rustls::ConnectionCommon<D>>,
+    T: Socket,
+    D: rustls::SideData,
+{
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_read_timeout(timeout)
+    }
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_write_timeout(timeout)
+    }
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        // Without close_notify the peer cannot tell our end from a cut connection.
+        self.conn.send_close_notify();
+        while self.conn.wants_write() {
+            if self.conn.write_tls(&mut self.sock)? == 0 {
+                break;
+            }
+        }
+        self.sock.shutdown_write()
+    }
+    fn try_clone(&self) -> io::Result<Self> {
+        Err(no_split())
+    }
+}
+
+#[cfg(feature = "rustls")]
+fn no_split() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "a TLS session cannot be split between two handles",
+    )
+}
+
+/// The transport of [`connect`]: TCP for `ws://`, TLS over TCP for `wss://` (feature
+/// `rustls`). [`WebSocket::split`] works on the plain variant only: a TLS session
+/// cannot be driven through two handles.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MaybeTls {
+    /// `ws://`: the TCP stream.
+    Plain(TcpStream),
+    /// `wss://`: rustls's client over the TCP stream (boxed: the session is large).
+    #[cfg(feature = "rustls")]
+    Rustls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl MaybeTls {
+    /// The TCP stream underneath, for its addresses and socket options.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            MaybeTls::Plain(tcp) => tcp,
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for MaybeTls {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.read(buf),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => match tls.read(buf) {
+                // TCP ended without close_notify: a peer that crashed, or one that
+                // skips it. The end of input it is, as over plain TCP: `read_eof`
+                // makes it a 1006 Close unless the closing handshake was done, and no
+                // truncation can forge a WebSocket Close.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                other => other,
+            },
+        }
+    }
+}
+
+impl Write for MaybeTls {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.write(buf),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => tls.write(buf),
+        }
+    }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.write_vectored(bufs),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => tls.write_vectored(bufs),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.flush(),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => tls.flush(),
+        }
+    }
+}
+
+impl Socket for MaybeTls {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().set_read_timeout(timeout)
+    }
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().set_write_timeout(timeout)
+    }
+    fn shutdown_write(&mut self) -> io::Result<()> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.shutdown(Shutdown::Write),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(tls) => tls.shutdown_write(),
+        }
+    }
+    fn try_clone(&self) -> io::Result<Self> {
+        match self {
+            MaybeTls::Plain(tcp) => tcp.try_clone().map(MaybeTls::Plain),
+            #[cfg(feature = "rustls")]
+            MaybeTls::Rustls(_) => Err(no_split()),
+        }
     }
 }
 
@@ -153,12 +290,119 @@ pub fn accept_after<S: Socket>(
     }
 }
 
-/// Connects to a `ws://host[:port]/path` URL over TCP with the default [`Options`].
-pub fn connect(url: &str) -> Result<WebSocket<TcpStream, OsRandom>, Error> {
-    let url = WsUrl::parse(url)?;
-    let io = TcpStream::connect(url.socket_addr())?;
-    io.set_nodelay(true)?;
-    connect_with(io, &url.to_string(), &Options::default())
+/// Connects to a `ws://host[:port]/path` URL, or `wss://` with the `rustls` feature,
+/// with the default [`Options`]: see [`connect_with_options`].
+pub fn connect(url: &str) -> Result<WebSocket<MaybeTls, OsRandom>, Error> {
+    connect_with_options(url, &Options::default())
+}
+
+/// Connects to a `ws://` or (feature `rustls`) `wss://` URL: TCP to the first of the
+/// host's addresses that answers, for `wss` a TLS handshake that sends the URL's host
+/// (SNI) and checks the server's certificate for it against `Options::tls` or
+/// Mozilla's roots, all within `handshake_timeout`; then the WebSocket handshake,
+/// within a `handshake_timeout` of its own. Looking the host's name up is the
+/// system's business and not bounded.
+///
+/// A TLS failure (an untrusted certificate, a name that does not match) is an
+/// [`Error::Io`] of kind `InvalidData` carrying the `rustls::Error`. Without the
+/// `rustls` feature a `wss://` URL is an [`Error::Url`].
+pub fn connect_with_options(
+    url: &str,
+    options: &Options,
+) -> Result<WebSocket<MaybeTls, OsRandom>, Error> {
+    let parsed = WsUrl::parse(url)?;
+    let io = open(&parsed, options)?;
+    connect_with(io, url, options)
+}
+
+/// The transport for `url`, TLS done, within `handshake_timeout`.
+fn open(url: &WsUrl, options: &Options) -> Result<MaybeTls, Error> {
+    #[cfg(not(feature = "rustls"))]
+    if url.secure {
+        return Err(crate::tls::unsupported(url));
+    }
+    let deadline = Instant::now() + options.handshake_timeout;
+    let tcp = connect_tcp(url, deadline)?;
+    tcp.set_nodelay(true)?;
+    #[cfg(feature = "rustls")]
+    if url.secure {
+        return tls_handshake(url, tcp, options, deadline);
+    }
+    Ok(MaybeTls::Plain(tcp))
+}
+
+fn connect_tcp(url: &WsUrl, deadline: Instant) -> Result<TcpStream, Error> {
+    let mut last = None;
+    for addr in url.socket_addr().to_socket_addrs()? {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::HandshakeTimeout);
+        }
+        match TcpStream::connect_timeout(&addr, left) {
+            Ok(tcp) => return Ok(tcp),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) if is_timeout(&e) => Error::HandshakeTimeout,
+        Some(e) => e.into(),
+        None => io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any addresses",
+        )
+        .into(),
+    })
+}
+
+/// Steps the TLS handshake by hand rather than with `complete_io`, which would give
+/// each of its reads the whole time left: so `deadline` bounds the handshake.
+#[cfg(feature = "rustls")]
+fn tls_handshake(
+    url: &WsUrl,
+    mut tcp: TcpStream,
+    options: &Options,
+    deadline: Instant,
+) -> Result<MaybeTls, Error> {
+    let config = crate::tls::client_config(options)?;
+    let mut tls = rustls::ClientConnection::new(config, crate::tls::server_name(url)?)
+        .map_err(io::Error::other)?;
+    while tls.is_handshaking() || tls.wants_write() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::HandshakeTimeout);
+        }
+        let step = if tls.wants_write() {
+            tcp.set_write_timeout(Some(left))?;
+            tls.write_tls(&mut tcp).map(drop)
+        } else {
+            tcp.set_read_timeout(Some(left))?;
+            read_tls(&mut tls, &mut tcp)
+        };
+        match step {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if is_timeout(&e) => return Err(Error::HandshakeTimeout),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(MaybeTls::Rustls(Box::new(rustls::StreamOwned::new(
+        tls, tcp,
+    ))))
+}
+
+#[cfg(feature = "rustls")]
+fn read_tls(tls: &mut rustls::ClientConnection, tcp: &mut TcpStream) -> io::Result<()> {
+    if tls.read_tls(tcp)? == 0 {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    match tls.process_new_packets() {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            // The alert that tells the server why goes out before we give up.
+            let _ = tls.write_tls(tcp);
+            Err(io::Error::new(io::ErrorKind::InvalidData, e))
+        }
+    }
 }
 
 /// The client handshake for `url` over a transport the caller opened (TLS, a proxy,

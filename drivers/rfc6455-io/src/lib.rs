@@ -7,6 +7,11 @@
 //! whole handshake head, a bounded write buffer, and buffers that shrink back when a
 //! connection goes idle.
 //!
+//! `connect` takes `ws://` URLs, and `wss://` with the `rustls` feature: TLS by rustls,
+//! the server's certificate checked for the URL's host against Mozilla's roots
+//! (`webpki-roots`) or the `rustls::ClientConfig` in `Options::tls`. Either way it
+//! returns a `WebSocket` over the driver's `MaybeTls` stream.
+//!
 //! A blocking echo server:
 //!
 //! ```no_run
@@ -35,6 +40,7 @@ mod handshake;
 mod message;
 mod options;
 mod session;
+mod tls;
 mod url;
 
 #[cfg(feature = "blocking")]
@@ -51,6 +57,9 @@ pub use url::WsUrl;
 pub use rfc6455;
 pub use rfc6455::connection::MessageKind;
 pub use rfc6455::frame::CloseCode;
+/// The rustls this crate was built with, for `Options::tls`.
+#[cfg(feature = "rustls")]
+pub use rustls;
 
 /// The README's code, compiled as a doc test so it cannot rot.
 #[doc = include_str!("../README.md")]

@@ -60,6 +60,12 @@ pub struct Options {
     /// parameters; `None` (the default) for no compression.
     #[cfg(feature = "deflate")]
     pub deflate: Option<DeflateConfig>,
+    /// Client, `wss://`: the TLS configuration `connect` and `connect_with_options`
+    /// use, in either driver. `None` (the default): Mozilla's root certificates
+    /// (`webpki-roots`), rustls's safe defaults, and the process's default crypto
+    /// provider if one is installed, else ring.
+    #[cfg(feature = "rustls")]
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for Options {
@@ -76,6 +82,8 @@ impl Default for Options {
             check: None,
             #[cfg(feature = "deflate")]
             deflate: None,
+            #[cfg(feature = "rustls")]
+            tls: None,
         }
     }
 }
@@ -171,6 +179,15 @@ impl Options {
     #[must_use]
     pub fn deflate(mut self, deflate: Option<DeflateConfig>) -> Self {
         self.deflate = deflate;
+        self
+    }
+
+    /// Sets [`Options::tls`]: a TLS configuration of the caller's (its own roots, a
+    /// client certificate, ALPN) instead of the default.
+    #[cfg(feature = "rustls")]
+    #[must_use]
+    pub fn tls(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 }

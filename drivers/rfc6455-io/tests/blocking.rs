@@ -288,3 +288,17 @@ fn sending_after_close_is_an_error_not_a_frame() {
     assert!(matches!(ws.send_text("late"), Err(Error::Closed)));
     join(handle).unwrap();
 }
+
+/// A build without TLS refuses `wss://` before it opens a socket (nothing listens on
+/// the port: a connection attempt would be an `Error::Io`), and says what is missing.
+#[cfg(not(feature = "rustls"))]
+#[test]
+fn wss_without_the_rustls_feature_is_a_url_error() {
+    let unused = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = unused.local_addr().unwrap();
+    drop(unused);
+    match blocking::connect(&format!("wss://{addr}/")).err() {
+        Some(Error::Url(message)) => assert!(message.contains("`rustls` feature"), "{message}"),
+        other => panic!("expected Error::Url, got {other:?}"),
+    }
+}

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rfc6455_io::rfc6455::connection::Message as Borrowed;
-use rfc6455_io::tokio::{accept, connect, WebSocket};
+use rfc6455_io::tokio::{accept, connect, MaybeTls, WebSocket};
 use rfc6455_io::{CloseCode, Message, MessageKind};
-use tokio::net::TcpStream;
 use tokio_common::{listener, run};
 
 /// An echo server for one connection: data back, until the Close.
@@ -121,7 +120,7 @@ fn stream_forward_echoes_and_sink_sends() {
             // Everything back, the Close included: the Stream ends after it.
             stream.forward(sink).await
         });
-        let mut ws: WebSocket<TcpStream, _> = connect(&format!("ws://{addr}/")).await.unwrap();
+        let mut ws: WebSocket<MaybeTls, _> = connect(&format!("ws://{addr}/")).await.unwrap();
         ws.feed(Message::from("one")).await.unwrap();
         ws.feed(Message::binary(vec![2u8; 1000])).await.unwrap();
         ws.flush().await.unwrap();

@@ -27,6 +27,11 @@
 //! is queued whole and goes out with the next send, flush or receive. Each method's
 //! documentation says which.
 //!
+//! [`connect`] takes `ws://` URLs, and `wss://` with the `rustls` feature: TLS on
+//! tokio-rustls, the server's certificate checked against Mozilla's roots or the
+//! configuration in `Options::tls`. A server that does TLS itself hands [`accept`] the
+//! stream of a `tokio_rustls::TlsAcceptor`.
+//!
 //! [`Stream`]: futures_core::Stream
 //! [`Sink`]: futures_sink::Sink
 
@@ -38,7 +43,6 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use ::tokio::net::TcpStream;
 use ::tokio::time::{timeout, timeout_at};
 use rfc6455::connection::{Config, Connection, Message as Borrowed, MessageKind, NoMasking};
 use rfc6455::frame::CloseCode;
@@ -49,8 +53,11 @@ use crate::session::Found;
 use crate::url::WsUrl;
 use crate::{Error, Message, Options};
 
+mod maybe_tls;
 mod poll;
 mod stream;
+
+pub use maybe_tls::MaybeTls;
 
 use poll::{Access, Core, Reader, Timer, WRITER};
 
@@ -142,14 +149,32 @@ async fn linger<S: AsyncRead + Unpin>(io: &mut S) {
     let _ = timeout(LINGER, drain).await;
 }
 
-/// Connects to a `ws://host[:port]/path` URL over TCP with the default [`Options`].
+/// Connects to a `ws://host[:port]/path` URL, or `wss://` with the `rustls` feature,
+/// with the default [`Options`]: see [`connect_with_options`].
 ///
 /// Not cancel-safe: dropped midway, the connection is lost.
-pub async fn connect(url: &str) -> Result<WebSocket<TcpStream, OsRandom>, Error> {
+pub async fn connect(url: &str) -> Result<WebSocket<MaybeTls, OsRandom>, Error> {
+    connect_with_options(url, &Options::default()).await
+}
+
+/// Connects to a `ws://` or (feature `rustls`) `wss://` URL: TCP to the host, for
+/// `wss` a TLS handshake that sends the URL's host (SNI) and checks the server's
+/// certificate for it against `Options::tls` or Mozilla's roots, all within
+/// `handshake_timeout`; then the WebSocket handshake, within a `handshake_timeout` of
+/// its own.
+///
+/// A TLS failure (an untrusted certificate, a name that does not match) is an
+/// [`Error::Io`] of kind `InvalidData` carrying the `rustls::Error`. Without the
+/// `rustls` feature a `wss://` URL is an [`Error::Url`].
+///
+/// Not cancel-safe: dropped midway, the connection is lost.
+pub async fn connect_with_options(
+    url: &str,
+    options: &Options,
+) -> Result<WebSocket<MaybeTls, OsRandom>, Error> {
     let parsed = WsUrl::parse(url)?;
-    let io = TcpStream::connect(parsed.socket_addr()).await?;
-    io.set_nodelay(true)?;
-    connect_with(io, url, &Options::default()).await
+    let io = maybe_tls::open(&parsed, options).await?;
+    connect_with(io, url, options).await
 }
 
 /// The client handshake for `url` over a stream the caller opened (TLS, a proxy, a
