@@ -52,7 +52,7 @@ use crate::{Error, Message, Options};
 mod poll;
 mod stream;
 
-use poll::{Access, Core, Reader, Timer, WRITER};
+use poll::{Access, Core, Reader, Timer, LINGER, WRITER};
 
 /// Accepts a WebSocket on `io` with the default [`Options`].
 ///
@@ -128,9 +128,6 @@ where
         }
     }
 }
-
-/// How long a refused client's bytes are still read (and dropped) after our answer.
-const LINGER: Duration = Duration::from_secs(1);
 
 /// Closing a socket with unread bytes makes the kernel send RST, which can discard
 /// our answer before the peer reads it: so read what still comes, for a moment.
@@ -351,6 +348,11 @@ where
     /// `None` once the connection is over (after the Close was handed out). A
     /// protocol error is returned once, after the connection sent its Close for it.
     ///
+    /// Before `None` or the error, the stream is shut down on our side and what the
+    /// peer still sends is read and dropped, until its end of stream or for a second
+    /// at most: a socket closed with unread bytes is reset, and the reset can discard
+    /// our Close before the peer reads it.
+    ///
     /// Cancel-safe: the bytes of a message not yet whole stay in the connection.
     pub async fn recv(&mut self) -> Result<Option<Borrowed<'_>>, Error> {
         let found = poll_fn(|cx| self.poll_found(cx)).await?;
@@ -366,7 +368,8 @@ where
 
     /// Closes the connection: sends our Close and receives (dropping data messages)
     /// until the peer's Close arrives or the close timeout passes; then shuts the
-    /// stream down. Returns the peer's Close code (1006 if it never came).
+    /// stream down and drains it as [`recv`](Self::recv) does. Returns the peer's
+    /// Close code (1006 if it never came).
     ///
     /// Cancel safety: dropped after the Close was queued, the closing handshake goes
     /// on in the next `recv` calls.
