@@ -77,13 +77,30 @@ pub async fn accept_with<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    accept_after(io, &[], options).await
+}
+
+/// [`accept_with`] for a server that read the start of the request itself (to route
+/// plain HTTP requests elsewhere, say): `prefix` are those bytes, the rest of the head
+/// is read from `io` within what is left of `handshake_timeout`.
+///
+/// Not cancel-safe: dropped midway, the handshake is lost with the stream.
+pub async fn accept_after<S>(
+    io: S,
+    prefix: &[u8],
+    options: &Options,
+) -> Result<(WebSocket<S>, AcceptedRequest), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     // Boxed: the head buffer and the parser would otherwise stay in the size of every
     // connection's task for the life of the connection.
-    Box::pin(server_handshake(io, options)).await
+    Box::pin(server_handshake(io, prefix, options)).await
 }
 
 async fn server_handshake<S>(
     mut io: S,
+    prefix: &[u8],
     options: &Options,
 ) -> Result<(WebSocket<S>, AcceptedRequest), Error>
 where
@@ -91,7 +108,20 @@ where
 {
     let deadline = ::tokio::time::Instant::now() + options.handshake_timeout;
     let mut handshake = ServerHandshake::new(options);
+    let mut outcome = None;
+    let mut fed = 0;
+    while outcome.is_none() && fed < prefix.len() {
+        let len = handshake.head.len();
+        let buf = handshake.read_buf();
+        let n = (prefix.len() - fed).min(buf.len());
+        buf[..n].copy_from_slice(&prefix[fed..fed + n]);
+        fed += n;
+        outcome = handshake.filled(len, n, options);
+    }
     let head = async {
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
         loop {
             let len = handshake.head.len();
             let n = io.read(handshake.read_buf()).await?;
