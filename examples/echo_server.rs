@@ -9,6 +9,7 @@
 //! `deflate` feature it accepts permessage-deflate.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use rfc6455_io::{blocking, Options};
 
@@ -41,7 +42,16 @@ fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(&addr)?;
     println!("listening on {}", listener.local_addr()?);
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                // Out of file descriptors, accept fails at once until a connection
+                // ends: wait for that instead of spinning.
+                eprintln!("accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+        };
         let options = options.clone();
         std::thread::spawn(move || {
             let _ = stream.set_nodelay(true);

@@ -1,5 +1,5 @@
 //! A live stock-quote server for browsers: a page at `/`, simulated quotes pushed over
-//! WebSocket at `/stock_info/`, on the blocking driver (`rfc6455_io::blocking`).
+//! WebSocket at `/stock_info/`, on the tokio driver (`rfc6455_io::tokio`).
 //!
 //! ```sh
 //! cargo run --example stock_ticker                    # then open http://127.0.0.1:8080/
@@ -46,36 +46,45 @@
 //! separated by spaces or commas, `*` means all of them. Try it without a browser:
 //! `printf 'unsubscribe *\nsubscribe NVDA\n' | cargo run --example client -- ws://127.0.0.1:8080/stock_info/`.
 //!
-//! # Threads, keepalive and shutdown
+//! # Tasks, keepalive and shutdown
 //!
-//! Each client has two threads on the two halves of its split connection: one pushes
-//! quotes through the sending half as the board ticks, the other reads commands
-//! through the receiving half and hands them over. The driver answers Pings and runs
-//! keepalive from the reading thread: a client not heard from for `--ping-interval`
-//! gets a Ping, and one that leaves it unanswered for `--pong-timeout` is dropped.
+//! One task per client, on a single-threaded runtime. A ticker task publishes each
+//! tick's board through a `tokio::sync::watch` channel; a client's task waits for the
+//! next tick, the client's next message or the shutdown, whichever comes first. A
+//! tick's quotes are encoded once per encoding and set of symbols and shared by every
+//! client that gets them: the payload is reference-counted, and without
+//! permessage-deflate every such client's frame is written from the same bytes. A
+//! client too slow to take its quotes holds up only its own task, and is dropped after
+//! the write timeout.
+//!
+//! The driver answers Pings and runs keepalive while the task waits for the client: a
+//! client not heard from for `--ping-interval` gets a Ping, and one that leaves it
+//! unanswered for `--pong-timeout` is dropped.
 //!
 //! Every client is closed with 1001 (going away) when `--run-for` elapses or, when
-//! standard input is a terminal, on `q` + Enter or Ctrl-D. Ctrl-C is not caught:
-//! plain `std` has no signal handling, so SIGINT ends the process at once and browsers
-//! see 1006 (abnormal closure) and reconnect. With no terminal and no `--run-for`, the
-//! server runs until killed.
+//! standard input is a terminal, on `q` + Enter or Ctrl-D. Ctrl-C is not caught (the
+//! example does without tokio's `signal` feature), so SIGINT ends the process at once
+//! and browsers see 1006 (abnormal closure) and reconnect. With no terminal and no
+//! `--run-for`, the server runs until killed.
 
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
-use std::io::{self, BufRead, BufReader, ErrorKind, IsTerminal, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, BufRead, ErrorKind, IsTerminal};
+use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rfc6455::connection::Config;
 #[cfg(feature = "deflate")]
 use rfc6455::extensions::deflate::DeflateConfig;
 use rfc6455::OsRandom;
-use rfc6455_io::blocking::{self, ReadHalf, WebSocket, WriteHalf};
+use rfc6455_io::tokio::{accept_after, WebSocket};
 use rfc6455_io::{CloseCode, Error, Message, Options};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::time::{sleep, timeout};
 
 const PAGE: &str = include_str!("stock_ticker/index.html");
 
@@ -100,21 +109,22 @@ const HISTORY: usize = 60;
 const MAX_COMMAND: u64 = 4096;
 
 /// The request line we route on, then the rest of the head the handshake reads, each
-/// have this long to arrive, so idle sockets do not pin threads.
+/// have this long to arrive, so idle sockets do not stay open.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Routing needs only the request line; a longer one is not a request we serve.
-const MAX_REQUEST_LINE: u64 = 8 * 1024;
+const MAX_REQUEST_LINE: usize = 8 * 1024;
 
-/// A client that cannot take a quote this long is not reading: drop it rather than let
-/// its thread block.
+/// A client that cannot take a quote this long is not reading: drop it rather than
+/// hold its quotes without end.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long a closing client has to answer our Close.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-/// Wake a little after the tick, so the ticker has published it.
-const TICK_SLACK: Duration = Duration::from_millis(5);
+/// How long to wait before accepting again after accept failed: out of file
+/// descriptors, it fails at once until a connection ends.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 const USAGE: &str = "usage: stock_ticker [ADDR] [--run-for SECONDS] \
                      [--ping-interval SECONDS] [--pong-timeout SECONDS]";
@@ -181,7 +191,8 @@ impl Args {
     }
 }
 
-fn main() -> ExitCode {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
     let args = match Args::parse() {
         Ok(args) => args,
         Err(message) => {
@@ -189,7 +200,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let listener = match TcpListener::bind(args.addr) {
+    let listener = match TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
         Err(e) => {
             eprintln!("error: cannot listen on {}: {e}", args.addr);
@@ -199,23 +210,18 @@ fn main() -> ExitCode {
     let addr = listener.local_addr().unwrap_or(args.addr);
     println!("stock ticker on http://{addr}/");
 
-    let rng = XorShift::seeded();
     let shared = Arc::new(Shared::new());
-    {
-        let shared = Arc::clone(&shared);
-        thread::spawn(move || run_ticker(&shared, rng));
-    }
-    {
-        let shared = Arc::clone(&shared);
-        let options = args.websocket_options();
-        thread::spawn(move || serve(listener, &shared, &options));
-    }
+    tokio::spawn(run_ticker(Arc::clone(&shared), XorShift::seeded()));
+    let options = Arc::new(args.websocket_options());
+    tokio::spawn(serve(listener, Arc::clone(&shared), options));
 
-    let (stop_tx, stop) = mpsc::channel::<&str>();
+    let (stop_tx, mut stop) = mpsc::unbounded_channel::<&str>();
     if io::stdin().is_terminal() {
         println!("q + Enter or Ctrl-D closes every client cleanly; Ctrl-C just exits");
         let stop_tx = stop_tx.clone();
-        thread::spawn(move || {
+        // A thread, not a task: reading a terminal blocks, and nothing waits for this
+        // thread when the process exits.
+        std::thread::spawn(move || {
             for line in io::stdin().lock().lines() {
                 match line {
                     Ok(line) if line.trim() == "q" => break,
@@ -227,22 +233,23 @@ fn main() -> ExitCode {
         });
     }
     let why = match args.run_for {
-        Some(limit) => stop.recv_timeout(limit).unwrap_or("--run-for elapsed"),
+        Some(limit) => match timeout(limit, stop.recv()).await {
+            Ok(why) => why.unwrap_or("no way left to stop"),
+            Err(_) => "--run-for elapsed",
+        },
         // `stop_tx` is alive here, so this waits for the terminal or forever.
-        None => stop.recv().unwrap_or("no way left to stop"),
+        None => stop.recv().await.unwrap_or("no way left to stop"),
     };
     drop(stop_tx);
 
     println!("{why}: closing every client with 1001");
-    lock(&shared.board).shutting_down = true;
-    let clients = lock(&shared.clients);
-    // A pusher sees the shutdown at its next tick, and the driver lingers up to a
-    // second on each closed socket so that our Close is not lost to a RST.
+    shared.stop.send_replace(true);
+    let mut clients = shared.clients.subscribe();
+    // Each client has the close grace to answer our Close, and the driver reads what
+    // it still sends for up to a second so that our Close is not lost to a RST.
     let grace = CLOSE_GRACE + Duration::from_secs(2);
-    let (clients, _) = shared
-        .clients_changed
-        .wait_timeout_while(clients, grace, |c| c.now > 0)
-        .unwrap_or_else(|e| e.into_inner());
+    let _ = timeout(grace, clients.wait_for(|c| c.now == 0)).await;
+    let clients = clients.borrow();
     println!(
         "stopped: {} WebSocket clients served, at most {} at once, {} not closed in time",
         clients.total, clients.peak, clients.now
@@ -250,18 +257,43 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The quote board every connection reads and the ticker writes.
-struct Board {
-    /// Bumped on every tick.
+/// The quote board as of one tick: what the ticker publishes and every client reads.
+struct Tick {
     seq: u64,
-    /// When the next tick is due, so connections can sleep until then.
-    next_tick: Instant,
-    /// The wall-clock time of the last tick, in milliseconds since the Unix epoch.
+    /// The wall-clock time of the tick, in milliseconds since the Unix epoch.
     time_ms: u64,
     quotes: Vec<Quote>,
-    shutting_down: bool,
+    /// The quotes messages built from this tick so far, by encoding and symbols: every
+    /// client that asks for the same ones shares one.
+    built: Mutex<Vec<(Encoding, Vec<usize>, Message)>>,
 }
 
+impl Tick {
+    fn new(seq: u64, quotes: Vec<Quote>) -> Tick {
+        Tick {
+            seq,
+            time_ms: unix_ms(),
+            quotes,
+            built: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The quotes of `indices` in `encoding`, built by the first client that asks.
+    fn quotes_message(&self, indices: &[usize], encoding: Encoding) -> Message {
+        let mut built = lock(&self.built);
+        let found = built
+            .iter()
+            .find(|(e, i, _)| *e == encoding && i[..] == *indices);
+        if let Some((_, _, message)) = found {
+            return message.clone();
+        }
+        let message = quotes_message(self, indices, encoding);
+        built.push((encoding, indices.to_vec(), message.clone()));
+        message
+    }
+}
+
+#[derive(Clone)]
 struct Quote {
     price: u32,
     /// The tick of the last move.
@@ -283,9 +315,10 @@ struct Clients {
 }
 
 struct Shared {
-    board: Mutex<Board>,
-    clients: Mutex<Clients>,
-    clients_changed: Condvar,
+    ticks: watch::Sender<Arc<Tick>>,
+    /// Turns true once, when every client is to be closed.
+    stop: watch::Sender<bool>,
+    clients: watch::Sender<Clients>,
 }
 
 impl Shared {
@@ -299,21 +332,15 @@ impl Shared {
             })
             .collect();
         Shared {
-            board: Mutex::new(Board {
-                seq: 0,
-                next_tick: Instant::now() + Duration::from_millis(100),
-                time_ms: unix_ms(),
-                quotes,
-                shutting_down: false,
-            }),
-            clients: Mutex::new(Clients::default()),
-            clients_changed: Condvar::new(),
+            ticks: watch::Sender::new(Arc::new(Tick::new(0, quotes))),
+            stop: watch::Sender::new(false),
+            clients: watch::Sender::new(Clients::default()),
         }
     }
 }
 
-/// A poisoned lock only means another connection's thread panicked; the data is
-/// still a consistent board.
+/// A poisoned lock only means another client's task panicked; what it guards is
+/// still whole.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -350,20 +377,11 @@ fn step(price: u32, open: u32, rng: &mut XorShift) -> u32 {
     let pull = (i64::from(open) - price) / 200;
     (price + noise + pull).clamp(1, i64::from(u32::MAX)) as u32
 }
-
-fn run_ticker(shared: &Shared, mut rng: XorShift) {
-    loop {
-        let due = lock(&shared.board).next_tick;
-        thread::sleep(due.saturating_duration_since(Instant::now()));
-        let mut board = lock(&shared.board);
-        if board.shutting_down {
-            return;
-        }
-        board.seq += 1;
-        board.time_ms = unix_ms();
-        board.next_tick = Instant::now() + Duration::from_millis(100 + rng.below(151));
-        let seq = board.seq;
-        for (quote, &(_, open)) in board.quotes.iter_mut().zip(&SYMBOLS) {
+async fn run_ticker(shared: Arc<Shared>, mut rng: XorShift) {
+    let mut quotes = shared.ticks.borrow().quotes.clone();
+    for seq in 1.. {
+        sleep(Duration::from_millis(100 + rng.below(151))).await;
+        for (quote, &(_, open)) in quotes.iter_mut().zip(&SYMBOLS) {
             if rng.below(2) == 0 {
                 continue;
             }
@@ -378,35 +396,34 @@ fn run_ticker(shared: &Shared, mut rng: XorShift) {
             }
             quote.history.push_back(price);
         }
+        shared
+            .ticks
+            .send_replace(Arc::new(Tick::new(seq, quotes.clone())));
     }
 }
 
-fn serve(listener: TcpListener, shared: &Arc<Shared>, options: &Options) {
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(stream) => stream,
+async fn serve(listener: TcpListener, shared: Arc<Shared>, options: Arc<Options>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
             Err(e) => {
-                // Out of file descriptors, typically: give clients time to leave.
                 eprintln!("accept failed: {e}");
-                thread::sleep(Duration::from_millis(100));
+                sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
         };
-        let shared = Arc::clone(shared);
-        let options = options.clone();
-        thread::spawn(move || {
-            let peer = stream
-                .peer_addr()
-                .map_or_else(|_| "?".to_owned(), |a| a.to_string());
-            match handle(stream, &peer, &shared, &options) {
+        let shared = Arc::clone(&shared);
+        let options = Arc::clone(&options);
+        tokio::spawn(async move {
+            let peer = peer.to_string();
+            match handle(stream, &peer, &shared, &options).await {
                 Ok(()) => {}
                 // Browsers open spare sockets that may never send a request.
                 Err(Error::HandshakeTimeout) => {}
                 Err(Error::Io(e))
                     if matches!(
                         e.kind(),
-                        ErrorKind::WouldBlock
-                            | ErrorKind::TimedOut
+                        ErrorKind::TimedOut
                             | ErrorKind::UnexpectedEof
                             | ErrorKind::ConnectionReset
                             | ErrorKind::BrokenPipe
@@ -418,44 +435,50 @@ fn serve(listener: TcpListener, shared: &Arc<Shared>, options: &Options) {
 }
 
 /// Routes one HTTP request: the page, the WebSocket, or 404.
-fn handle(stream: TcpStream, peer: &str, shared: &Shared, options: &Options) -> Result<(), Error> {
+async fn handle(
+    mut stream: TcpStream,
+    peer: &str,
+    shared: &Shared,
+    options: &Options,
+) -> Result<(), Error> {
     stream.set_nodelay(true)?;
-    let start = read_request_line(&stream, options.handshake_timeout)?;
+    let start = timeout(options.handshake_timeout, read_request_line(&mut stream))
+        .await
+        .map_err(|_| Error::HandshakeTimeout)??;
     let Some((method, target)) = request_line(&start) else {
-        return respond(stream, "400 Bad Request", TEXT, "bad request\n");
+        return respond(stream, "400 Bad Request", TEXT, "bad request\n").await;
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match path {
-        "/" | "/index.html" if method == "GET" => respond(stream, "200 OK", HTML, PAGE),
+        "/" | "/index.html" if method == "GET" => respond(stream, "200 OK", HTML, PAGE).await,
         "/" | "/index.html" => {
             let headers = "Allow: GET\r\nContent-Type: text/plain";
-            respond(stream, "405 Method Not Allowed", headers, "GET only\n")
+            respond(stream, "405 Method Not Allowed", headers, "GET only\n").await
         }
         "/stock_info/" | "/stock_info" => {
             let Some(encoding) = Encoding::from_query(query) else {
                 let why = "encoding must be text or binary\n";
-                return respond(stream, "400 Bad Request", TEXT, why);
+                return respond(stream, "400 Bad Request", TEXT, why).await;
             };
-            let (ws, _) = blocking::accept_after(stream, &start, options)?;
-            stream_quotes(ws, peer, encoding, shared)
+            let (ws, _) = accept_after(stream, &start, options).await?;
+            stream_quotes(ws, peer, encoding, shared).await
         }
-        _ => respond(stream, "404 Not Found", TEXT, "not found\n"),
+        _ => respond(stream, "404 Not Found", TEXT, "not found\n").await,
     }
 }
 
 /// Reads the request line, which is all routing needs, and whatever came with it: the
 /// WebSocket handshake reads the rest of the head itself, within its own deadline.
-fn read_request_line(stream: &TcpStream, timeout: Duration) -> io::Result<Vec<u8>> {
-    stream.set_read_timeout(Some(timeout))?;
-    let mut reader = BufReader::new(stream);
+async fn read_request_line(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
     let mut start = Vec::new();
-    let n = (&mut reader)
-        .take(MAX_REQUEST_LINE)
-        .read_until(b'\n', &mut start)?;
-    if n == 0 {
-        return Err(ErrorKind::UnexpectedEof.into());
+    let mut chunk = [0u8; 1024];
+    while !start.contains(&b'\n') && start.len() < MAX_REQUEST_LINE {
+        match stream.read(&mut chunk).await? {
+            0 if start.is_empty() => return Err(ErrorKind::UnexpectedEof.into()),
+            0 => break,
+            n => start.extend_from_slice(&chunk[..n]),
+        }
     }
-    start.extend_from_slice(reader.buffer());
     Ok(start)
 }
 
@@ -470,20 +493,30 @@ const HTML: &str = "Content-Type: text/html; charset=utf-8";
 const TEXT: &str = "Content-Type: text/plain";
 
 /// Answers a plain HTTP request and ends the connection; `headers` are CRLF-separated.
-fn respond(mut stream: TcpStream, status: &str, headers: &str, body: &str) -> Result<(), Error> {
+async fn respond(
+    mut stream: TcpStream,
+    status: &str,
+    headers: &str,
+    body: &str,
+) -> Result<(), Error> {
     let response = format!(
         "HTTP/1.1 {status}\r\n{headers}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    stream.write_all(response.as_bytes())?;
-    stream.shutdown(Shutdown::Write)?;
+    timeout(WRITE_TIMEOUT, stream.write_all(response.as_bytes()))
+        .await
+        .map_err(|_| io::Error::from(ErrorKind::TimedOut))??;
+    stream.shutdown().await?;
     // Only the request line may have been read: closing on unread bytes sends a RST,
     // which can discard the response before the client reads it. What the client
     // still sends is of no use, so a failure to read it is no failure.
-    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
-    let _ = io::copy(&mut stream.take(64 * 1024), &mut io::sink());
+    let mut rest = (&mut stream).take(64 * 1024);
+    let _ = timeout(
+        Duration::from_secs(1),
+        tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+    )
+    .await;
     Ok(())
 }
 
@@ -573,7 +606,7 @@ fn error_message(message: &str) -> Message {
     ))
 }
 
-fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Message {
+fn quotes_message(board: &Tick, indices: &[usize], encoding: Encoding) -> Message {
     match encoding {
         Encoding::Text => {
             let mut json = format!(r#"{{"type":"quotes","time":{},"quotes":["#, board.time_ms);
@@ -608,7 +641,7 @@ fn quotes_message(board: &Board, indices: &[usize], encoding: Encoding) -> Messa
     }
 }
 
-fn history_message(board: &Board, index: usize, encoding: Encoding) -> Message {
+fn history_message(board: &Tick, index: usize, encoding: Encoding) -> Message {
     let history = &board.quotes[index].history;
     match encoding {
         Encoding::Text => {
@@ -634,13 +667,13 @@ fn history_message(board: &Board, index: usize, encoding: Encoding) -> Message {
 }
 
 /// What a new subscriber to `indices` needs: each symbol's history, then its quote.
-fn snapshot(board: &Board, indices: &[usize], encoding: Encoding) -> Vec<Message> {
+fn snapshot(board: &Tick, indices: &[usize], encoding: Encoding) -> Vec<Message> {
     let mut out: Vec<Message> = indices
         .iter()
         .map(|&i| history_message(board, i, encoding))
         .collect();
     if !indices.is_empty() {
-        out.push(quotes_message(board, indices, encoding));
+        out.push(board.quotes_message(indices, encoding));
     }
     out
 }
@@ -687,128 +720,98 @@ struct Registered<'a>(&'a Shared);
 
 impl<'a> Registered<'a> {
     fn new(shared: &'a Shared) -> (Registered<'a>, usize) {
-        let mut clients = lock(&shared.clients);
-        clients.now += 1;
-        clients.total += 1;
-        clients.peak = clients.peak.max(clients.now);
-        (Registered(shared), clients.now)
+        let mut now = 0;
+        shared.clients.send_modify(|clients| {
+            clients.now += 1;
+            clients.total += 1;
+            clients.peak = clients.peak.max(clients.now);
+            now = clients.now;
+        });
+        (Registered(shared), now)
     }
 }
 
 impl Drop for Registered<'_> {
     fn drop(&mut self) {
-        lock(&self.0.clients).now -= 1;
-        self.0.clients_changed.notify_all();
+        self.0.clients.send_modify(|clients| clients.now -= 1);
     }
 }
 
-/// Serves one WebSocket client: quotes pushed from a thread of their own, commands read
-/// on this one, until the connection ends.
-fn stream_quotes(
-    ws: WebSocket<TcpStream>,
+/// Ready once shutdown has begun, also when it began before the call.
+async fn stopping(stop: &mut watch::Receiver<bool>) {
+    // `Shared` holds the sender for as long as any client: no error to handle.
+    let _ = stop.wait_for(|&stop| stop).await;
+}
+
+/// Serves one WebSocket client: the greeting and snapshot, then each tick's moves and
+/// the answers to commands, until the connection ends; on shutdown, our Close.
+async fn stream_quotes(
+    mut ws: WebSocket<TcpStream>,
     peer: &str,
     encoding: Encoding,
     shared: &Shared,
 ) -> Result<(), Error> {
     let (_registered, count) = Registered::new(shared);
     println!("{peer} connected ({}), {count} clients", encoding.name());
-    // The reading half waits on the socket, not on the pusher: shutting the socket
-    // down is how a push that failed (a client that stopped reading) ends it.
-    let socket = ws.get_ref().try_clone()?;
-    let (reader, writer) = ws.split()?;
-    let (commands, inbox) = mpsc::channel();
-    thread::scope(|scope| {
-        scope.spawn(
-            move || match push_quotes(writer, &inbox, encoding, shared) {
-                // The reading half finished the connection (the client's Close, a
-                // keepalive timeout) while a quote was on its way.
-                Ok(()) | Err(Error::Closed) => {}
-                Err(e) => {
-                    println!("{peer} dropped: {e}");
-                    let _ = socket.shutdown(Shutdown::Both);
-                }
-            },
-        );
-        match read_commands(reader, commands) {
-            Ok(close) => println!("{peer} closed: {close}"),
-            Err(e) => println!("{peer} dropped: {e}"),
-        }
-    });
-    Ok(())
-}
-
-/// Hands the client's messages to its pusher until the connection is over; returns the
-/// Close that ended it.
-fn read_commands(
-    mut reader: ReadHalf<TcpStream>,
-    commands: Sender<Message>,
-) -> Result<String, Error> {
-    let mut close = String::new();
-    while let Some(message) = reader.recv_owned()? {
-        if let Message::Close { code, reason } = &message {
-            close = format!("{} {reason}", code.0).trim_end().to_owned();
-        } else if message.is_data() {
-            // The pusher stops only once the connection is closing or broken, when
-            // commands no longer matter.
-            let _ = commands.send(message);
-        }
-    }
-    Ok(close)
-}
-
-/// Sends the greeting and snapshot, then each tick's moves and the answers to
-/// commands; on shutdown, our Close.
-fn push_quotes(
-    mut writer: WriteHalf<TcpStream>,
-    commands: &Receiver<Message>,
-    encoding: Encoding,
-    shared: &Shared,
-) -> Result<(), Error> {
+    let mut ticks = shared.ticks.subscribe();
+    let mut stop = shared.stop.subscribe();
     let mut subscribed = [true; SYMBOLS.len()];
     let all: Vec<usize> = (0..SYMBOLS.len()).collect();
-    let (mut seen, mut outgoing) = {
-        let board = lock(&shared.board);
-        (board.seq, snapshot(&board, &all, encoding))
-    };
+    let tick = Arc::clone(&ticks.borrow_and_update());
+    let mut seen = tick.seq;
+    let mut outgoing = snapshot(&tick, &all, encoding);
     outgoing.insert(0, hello(encoding));
-    loop {
-        let next_tick = {
-            let board = lock(&shared.board);
-            if board.shutting_down {
-                drop(board);
-                return writer.close(CloseCode::GOING_AWAY, "server shutting down");
+    // The client's Close, once it came: nothing more is sent, the driver finishes.
+    let mut close = None;
+    let result = loop {
+        for message in outgoing.drain(..) {
+            if let Err(e) = ws.send(message).await {
+                println!("{peer} dropped: {e}");
+                return Ok(());
             }
-            if board.seq != seen {
+        }
+        tokio::select! {
+            biased;
+            () = stopping(&mut stop), if close.is_none() => {
+                break ws.close(CloseCode::GOING_AWAY, "server shutting down").await
+                    .map(|code| code.0.to_string());
+            }
+            Ok(()) = ticks.changed(), if close.is_none() => {
+                let tick = Arc::clone(&ticks.borrow_and_update());
                 let moved: Vec<usize> = (0..SYMBOLS.len())
-                    .filter(|&i| subscribed[i] && board.quotes[i].moved > seen)
+                    .filter(|&i| subscribed[i] && tick.quotes[i].moved > seen)
                     .collect();
                 if !moved.is_empty() {
-                    outgoing.push(quotes_message(&board, &moved, encoding));
+                    outgoing.push(tick.quotes_message(&moved, encoding));
                 }
-                seen = board.seq;
+                seen = tick.seq;
             }
-            board.next_tick
-        };
-        // Built under the board lock, sent after releasing it, so that a slow client
-        // never holds up the others.
-        for message in outgoing.drain(..) {
-            writer.send(message)?;
-        }
-        let now = Instant::now();
-        match commands.recv_timeout((next_tick.max(now) + TICK_SLACK) - now) {
-            Ok(Message::Text(command)) => {
-                let board = lock(&shared.board);
-                match apply_command(&command, &mut subscribed) {
-                    Ok(added) => {
-                        outgoing.push(subscribed_message(&subscribed));
-                        outgoing.extend(snapshot(&board, &added, encoding));
+            message = ws.recv_owned() => match message {
+                Err(e) => break Err(e),
+                Ok(None) => break Ok(close.unwrap_or_default()),
+                Ok(Some(Message::Close { code, reason })) => {
+                    close = Some(format!("{} {reason}", code.0).trim_end().to_owned());
+                }
+                Ok(Some(Message::Text(command))) => {
+                    let tick = Arc::clone(&ticks.borrow());
+                    match apply_command(&command, &mut subscribed) {
+                        Ok(added) => {
+                            outgoing.push(subscribed_message(&subscribed));
+                            outgoing.extend(snapshot(&tick, &added, encoding));
+                        }
+                        Err(why) => outgoing.push(error_message(&why)),
                     }
-                    Err(why) => outgoing.push(error_message(&why)),
                 }
-            }
-            Ok(_) => outgoing.push(error_message("commands are text messages")),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Ok(Some(Message::Binary(_))) => {
+                    outgoing.push(error_message("commands are text messages"));
+                }
+                Ok(Some(_)) => {}
+            },
         }
+    };
+    match result {
+        Ok(close) => println!("{peer} closed: {close}"),
+        Err(e) => println!("{peer} dropped: {e}"),
     }
+    Ok(())
 }

@@ -486,6 +486,11 @@ fn is_timeout(e: &io::Error) -> bool {
 /// reads it. So: FIN, then read (and drop) what still comes for a bounded moment.
 fn linger<S: Socket>(io: &mut S) {
     let _ = io.shutdown_write();
+    drain(io);
+}
+
+/// The second half of [`linger`], after the FIN.
+fn drain<S: Socket>(io: &mut S) {
     let deadline = Instant::now() + LINGER;
     let mut sink = [0u8; 4096];
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
@@ -565,6 +570,10 @@ fn receive<S: Socket, K: MaskKeySource>(
             Done,
             Read(Option<Duration>),
         }
+        // Set when this round shut the transport: it is drained after the lock is
+        // released, so that the other half is not held up for the linger.
+        let mut shut = false;
+        let mut shut_down = |w: &mut Writer<S, K>| shut |= w.close_transport();
         let next = access.with(|w| -> Result<Next, Error> {
             let step = read.step(&mut w.conn);
             w.write.drain_transmit(&mut w.conn);
@@ -572,7 +581,7 @@ fn receive<S: Socket, K: MaskKeySource>(
                 Ok(step) => step,
                 Err(e) => {
                     let _ = w.flush();
-                    w.close_transport();
+                    shut_down(w);
                     return Err(e);
                 }
             };
@@ -580,19 +589,19 @@ fn receive<S: Socket, K: MaskKeySource>(
                 Step::Message(found) => {
                     w.flush()?;
                     if w.conn.should_close_transport() {
-                        w.close_transport();
+                        shut_down(w);
                     }
                     Ok(Next::Found(found))
                 }
                 Step::Done => {
                     let _ = w.flush();
-                    w.close_transport();
+                    shut_down(w);
                     Ok(Next::Done)
                 }
                 Step::NeedInput => {
                     w.flush()?;
                     if w.conn.should_close_transport() {
-                        w.close_transport();
+                        shut_down(w);
                     }
                     if w.finished {
                         read.ended = true;
@@ -607,8 +616,14 @@ fn receive<S: Socket, K: MaskKeySource>(
                     Ok(Next::Read(timeout))
                 }
             }
-        })?;
-        let timeout = match next {
+        });
+        if shut {
+            match &mut source {
+                Source::Own(io) => drain(*io),
+                Source::Shared => access.with(|w| drain(&mut w.io)),
+            }
+        }
+        let timeout = match next? {
             Next::Found(found) => return Ok(Some(found)),
             Next::Done => return Ok(None),
             Next::Read(_) if read.ended => continue,
@@ -728,11 +743,15 @@ impl<S: Socket, K: MaskKeySource> Writer<S, K> {
         self.flush()
     }
 
-    fn close_transport(&mut self) {
-        if !self.finished {
-            self.finished = true;
-            linger(&mut self.io);
+    /// Ends our direction of the transport, once; true when this call did, and the
+    /// caller owes the transport its [`drain`].
+    fn close_transport(&mut self) -> bool {
+        if self.finished {
+            return false;
         }
+        self.finished = true;
+        let _ = self.io.shutdown_write();
+        true
     }
 }
 

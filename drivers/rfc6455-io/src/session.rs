@@ -38,14 +38,21 @@ pub(crate) fn read_via_scratch<T, E>(
     input: &mut Input,
     read: impl FnOnce(&mut [u8]) -> Result<(usize, T), E>,
 ) -> Result<(usize, T), E> {
+    with_scratch(|scratch| {
+        let (n, extra) = read(scratch)?;
+        input.push(&scratch[..n]);
+        Ok((n, extra))
+    })
+}
+
+/// Runs `f` on the thread's read buffer, for reads whose bytes are not kept.
+pub(crate) fn with_scratch<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
     SCRATCH.with(|scratch| {
         let mut scratch = scratch.borrow_mut();
         if scratch.len() < READ_CHUNK {
             scratch.resize(READ_CHUNK, 0);
         }
-        let (n, extra) = read(&mut scratch[..])?;
-        input.push(&scratch[..n]);
-        Ok((n, extra))
+        f(&mut scratch[..])
     })
 }
 

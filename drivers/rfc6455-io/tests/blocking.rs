@@ -302,3 +302,30 @@ fn wss_without_the_rustls_feature_is_a_url_error() {
         other => panic!("expected Error::Url, got {other:?}"),
     }
 }
+
+#[test]
+fn the_split_reader_drains_a_failed_connection_without_holding_up_the_writer() {
+    let (addr, handle) = server(|stream| {
+        let (mut reader, mut writer) = blocking::accept(stream).unwrap().split().unwrap();
+        let reading = thread::spawn(move || reader.recv_owned().map(drop));
+        let mut slowest = Duration::ZERO;
+        let refused = loop {
+            let started = Instant::now();
+            let sent = writer.send_text("tick");
+            slowest = slowest.max(started.elapsed());
+            if let Err(e) = sent {
+                break e;
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        (refused, slowest, reading.join().unwrap())
+    });
+    let mut client = raw_client(&addr);
+    // Unmasked: the reader fails the connection and lingers, the client neither
+    // closes nor sends more.
+    client.write_all(&[0x81, 0x02, b'h', b'i']).unwrap();
+    let (refused, slowest, read) = join(handle);
+    assert!(matches!(refused, Error::Closed), "{refused:?}");
+    assert!(slowest < Duration::from_millis(300), "{slowest:?}");
+    assert!(matches!(read, Err(Error::Protocol(_))), "{read:?}");
+}

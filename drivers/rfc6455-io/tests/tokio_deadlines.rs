@@ -1,6 +1,7 @@
 //! The tokio driver's deadlines and limits, against raw peers on loopback: the
 //! handshake head, rejected heads, keepalive, the close timeout, a peer that never
-//! reads, and `recv` cancelled by `select!` in the middle of a message.
+//! reads, `recv` cancelled by `select!` in the middle of a message, and a head whose
+//! start the caller read.
 
 mod tokio_common;
 
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::SinkExt;
 use rfc6455_io::rfc6455::connection::{Config, Message as Borrowed};
-use rfc6455_io::tokio::{accept_with, WebSocket};
+use rfc6455_io::tokio::{accept_after, accept_with, WebSocket};
 use rfc6455_io::{CloseCode, Error, Message, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -253,4 +254,51 @@ fn recv_cancelled_by_select_loses_no_message() {
         assert!(ticks >= 5, "the select fired {ticks} times");
         client.await.unwrap();
     });
+}
+
+/// A server that reads the start of a request itself to route it, then hands those
+/// bytes to `accept_after`: the head whole in them (and the first frame after it), or
+/// only its first line.
+#[test]
+fn accept_after_takes_the_bytes_the_caller_read() {
+    for whole in [true, false] {
+        run(Duration::from_secs(10), async {
+            let (listener, addr) = listener().await;
+            let client = tokio::spawn(async move {
+                let mut stream = TcpStream::connect(&addr).await.unwrap();
+                let mut bytes = REQUEST.as_bytes().to_vec();
+                bytes.extend(client_frame(0x81, b"after the head"));
+                if !whole {
+                    let line = REQUEST.find('\n').unwrap() + 1;
+                    stream.write_all(&bytes[..line]).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    bytes.drain(..line);
+                }
+                stream.write_all(&bytes).await.unwrap();
+                let head = read_head(&mut stream).await;
+                let mut rest = Vec::new();
+                let _ = stream.read_to_end(&mut rest).await;
+                head
+            });
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut start = Vec::new();
+            while !start.contains(&b'\n') {
+                let mut chunk = [0u8; 1024];
+                let n = stream.read(&mut chunk).await.unwrap();
+                start.extend_from_slice(&chunk[..n]);
+            }
+            assert_eq!(start.len() > REQUEST.len(), whole, "{start:?}");
+            let (mut ws, accepted) = accept_after(stream, &start, &Options::default())
+                .await
+                .unwrap();
+            assert_eq!(accepted.path, "/chat");
+            assert_eq!(
+                ws.recv_owned().await.unwrap(),
+                Some(Message::from("after the head"))
+            );
+            drop(ws);
+            let head = client.await.unwrap();
+            assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        });
+    }
 }

@@ -7,6 +7,8 @@
 //! printf 'a\nb\n' | cargo run --example client -- ws://127.0.0.1:9003/
 //! ```
 
+use std::time::Duration;
+
 use rfc6455_io::tokio::accept;
 use tokio::net::TcpListener;
 
@@ -16,8 +18,18 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(addr.as_deref().unwrap_or("127.0.0.1:9003")).await?;
     println!("listening on {}", listener.local_addr()?);
     loop {
-        let (stream, peer) = listener.accept().await?;
-        stream.set_nodelay(true)?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, accept fails at once until a connection
+                // ends: wait for that instead of giving up, or spinning.
+                eprintln!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Only latency depends on it; a peer that already left fails it.
+        let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let echo = async {
                 let mut ws = accept(stream).await?;

@@ -59,7 +59,7 @@ mod stream;
 
 pub use maybe_tls::MaybeTls;
 
-use poll::{Access, Core, Reader, Timer, WRITER};
+use poll::{Access, Core, Reader, Timer, LINGER, WRITER};
 
 /// Accepts a WebSocket on `io` with the default [`Options`].
 ///
@@ -84,13 +84,30 @@ pub async fn accept_with<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    accept_after(io, &[], options).await
+}
+
+/// [`accept_with`] for a server that read the start of the request itself (to route
+/// plain HTTP requests elsewhere, say): `prefix` are those bytes, the rest of the head
+/// is read from `io` within what is left of `handshake_timeout`.
+///
+/// Not cancel-safe: dropped midway, the handshake is lost with the stream.
+pub async fn accept_after<S>(
+    io: S,
+    prefix: &[u8],
+    options: &Options,
+) -> Result<(WebSocket<S>, AcceptedRequest), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     // Boxed: the head buffer and the parser would otherwise stay in the size of every
     // connection's task for the life of the connection.
-    Box::pin(server_handshake(io, options)).await
+    Box::pin(server_handshake(io, prefix, options)).await
 }
 
 async fn server_handshake<S>(
     mut io: S,
+    prefix: &[u8],
     options: &Options,
 ) -> Result<(WebSocket<S>, AcceptedRequest), Error>
 where
@@ -98,7 +115,20 @@ where
 {
     let deadline = ::tokio::time::Instant::now() + options.handshake_timeout;
     let mut handshake = ServerHandshake::new(options);
+    let mut outcome = None;
+    let mut fed = 0;
+    while outcome.is_none() && fed < prefix.len() {
+        let len = handshake.head.len();
+        let buf = handshake.read_buf();
+        let n = (prefix.len() - fed).min(buf.len());
+        buf[..n].copy_from_slice(&prefix[fed..fed + n]);
+        fed += n;
+        outcome = handshake.filled(len, n, options);
+    }
     let head = async {
+        if let Some(outcome) = outcome {
+            return Ok(outcome);
+        }
         loop {
             let len = handshake.head.len();
             let n = io.read(handshake.read_buf()).await?;
@@ -135,9 +165,6 @@ where
         }
     }
 }
-
-/// How long a refused client's bytes are still read (and dropped) after our answer.
-const LINGER: Duration = Duration::from_secs(1);
 
 /// Closing a socket with unread bytes makes the kernel send RST, which can discard
 /// our answer before the peer reads it: so read what still comes, for a moment.
@@ -376,6 +403,11 @@ where
     /// `None` once the connection is over (after the Close was handed out). A
     /// protocol error is returned once, after the connection sent its Close for it.
     ///
+    /// Before `None` or the error, the stream is shut down on our side and what the
+    /// peer still sends is read and dropped, until its end of stream or for a second
+    /// at most: a socket closed with unread bytes is reset, and the reset can discard
+    /// our Close before the peer reads it.
+    ///
     /// Cancel-safe: the bytes of a message not yet whole stay in the connection.
     pub async fn recv(&mut self) -> Result<Option<Borrowed<'_>>, Error> {
         let found = poll_fn(|cx| self.poll_found(cx)).await?;
@@ -391,7 +423,8 @@ where
 
     /// Closes the connection: sends our Close and receives (dropping data messages)
     /// until the peer's Close arrives or the close timeout passes; then shuts the
-    /// stream down. Returns the peer's Close code (1006 if it never came).
+    /// stream down and drains it as [`recv`](Self::recv) does. Returns the peer's
+    /// Close code (1006 if it never came).
     ///
     /// Cancel safety: dropped after the Close was queued, the closing handshake goes
     /// on in the next `recv` calls.

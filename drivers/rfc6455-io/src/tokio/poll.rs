@@ -329,6 +329,24 @@ pub(super) fn poll_flush<W: AsyncWrite + Unpin, K: MaskKeySource>(
 pub(super) struct Reader {
     pub(super) read: ReadSide,
     pub(super) timer: Timer,
+    /// The protocol error that failed the connection, handed out once the transport
+    /// is closed.
+    failed: Option<Error>,
+    linger: Linger,
+}
+
+/// How long a finished connection still reads (and drops) what the peer sends.
+pub(super) const LINGER: Duration = Duration::from_secs(1);
+
+/// Where the drain of a transport shut on our side stands. Closing a socket with
+/// unread bytes makes the kernel send RST and discard what it has not sent yet, our
+/// Close among it: so read until the peer's end of stream, for [`LINGER`] at most.
+#[derive(Default)]
+enum Linger {
+    #[default]
+    NotYet,
+    Until(Instant),
+    Over,
 }
 
 /// Rounds of the receive loop in one poll before it yields: a timer that keeps
@@ -339,7 +357,7 @@ impl Reader {
     pub(super) fn new(leftover: &[u8]) -> Self {
         Reader {
             read: ReadSide::new(leftover),
-            timer: Timer::default(),
+            ..Reader::default()
         }
     }
 
@@ -366,11 +384,10 @@ impl Reader {
             core.write.drain_transmit(&mut core.conn);
             match step {
                 Err(e) => {
-                    // Our Close for the error goes out if the transport takes it now.
-                    let _ = core.poll_flush(cx, READER);
-                    let _ = core.poll_shutdown(cx);
-                    core.finished = true;
-                    return Poll::Ready(Err(e));
+                    // The reader now steps to `Done`, which closes the transport the
+                    // way a closing handshake does, and then hands the error out.
+                    self.failed = Some(e);
+                    continue;
                 }
                 Ok(Step::Message(found)) => {
                     // Replies and echoes queued meanwhile go out together once the
@@ -395,7 +412,8 @@ impl Reader {
                         return Poll::Pending;
                     }
                     ready!(core.poll_shutdown(cx));
-                    return Poll::Ready(Ok(None));
+                    ready!(self.poll_linger(cx, core, &mut source));
+                    return Poll::Ready(self.failed.take().map_or(Ok(None), Err));
                 }
                 Ok(Step::NeedInput) => {}
             }
@@ -457,6 +475,51 @@ impl Reader {
                 }
             }
         }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Drains the transport after our direction of it was shut: ready at the peer's
+    /// end of stream, on a read error, or after [`LINGER`].
+    fn poll_linger<W, K>(
+        &mut self,
+        cx: &mut Context<'_>,
+        core: &mut Core<W, K>,
+        source: &mut impl FnMut(
+            &mut Context<'_>,
+            &mut Core<W, K>,
+            &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>>,
+    ) -> Poll<()>
+    where
+        K: MaskKeySource,
+    {
+        let until = match self.linger {
+            Linger::NotYet => {
+                let until = Instant::now() + LINGER;
+                self.linger = Linger::Until(until);
+                until
+            }
+            Linger::Until(until) => until,
+            Linger::Over => return Poll::Ready(()),
+        };
+        for _ in 0..ROUNDS {
+            let read = session::with_scratch(|scratch| {
+                let mut buf = ReadBuf::new(scratch);
+                source(cx, core, &mut buf).map_ok(|()| buf.filled().len())
+            });
+            match read {
+                Poll::Ready(Ok(1..)) if Instant::now() < until => {}
+                Poll::Pending if self.timer.poll(cx, Some(until)).is_pending() => {
+                    return Poll::Pending
+                }
+                _ => {
+                    self.linger = Linger::Over;
+                    return Poll::Ready(());
+                }
+            }
+        }
+        // A peer that keeps sending must not hold the thread: yield, go on next poll.
         cx.waker().wake_by_ref();
         Poll::Pending
     }
