@@ -18,7 +18,7 @@ async fn main() {
     let (tx, _) = broadcast::channel::<Message>(FANOUT_CAPACITY);
     // The load generator measures throughput, not liveness: the default keepalive
     // timers stay on, as they would in production.
-    let options = Options::default();
+    let options = std::sync::Arc::new(Options::default());
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -37,7 +37,10 @@ async fn serve(
 ) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let (mut ws, request) = accept_with(stream, options).await?;
-    match route(&request.path) {
+    // Only the route outlives the handshake: an idle connection keeps no strings.
+    let route = route(&request.path);
+    drop(request);
+    match route {
         Route::Echo => {
             while let Some(message) = ws.recv_owned().await? {
                 if message.is_data() {
