@@ -2,42 +2,18 @@
 //! silent, oversized and malformed peers get (RFC 6455 §4.2.1, §5.5.2, §7.1.7).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod blocking_common;
+
+use blocking_common::{join, server, BOUND};
 use rfc6455::handshake::ClientRequest;
 use rfc6455_io::{blocking, CloseCode, Error, Message, Options};
 
-/// Every test ends well within this, or fails.
-const BOUND: Duration = Duration::from_secs(10);
-
-/// A listener and the server side of its first connection, run by `serve`.
-fn server<T: Send + 'static>(
-    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
-) -> (String, thread::JoinHandle<T>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let handle = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        serve(stream)
-    });
-    (addr, handle)
-}
-
-/// The server thread's result, or a failure if it runs past [`BOUND`]: a driver that
-/// hangs must fail the test, not stall it.
-fn join<T>(handle: thread::JoinHandle<T>) -> T {
-    let deadline = Instant::now() + BOUND;
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline, "the server side hung");
-        thread::sleep(Duration::from_millis(10));
-    }
-    handle.join().unwrap()
-}
-
 /// A raw client that completes the handshake and then does only what the test says.
-fn raw_client(addr: &str) -> TcpStream {
+fn raw_client(addr: &SocketAddr) -> TcpStream {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(BOUND)).unwrap();
     let request = ClientRequest::new("localhost", "/", [7; 16]);
@@ -294,7 +270,7 @@ fn sending_after_close_is_an_error_not_a_frame() {
 #[cfg(not(feature = "rustls"))]
 #[test]
 fn wss_without_the_rustls_feature_is_a_url_error() {
-    let unused = TcpListener::bind("127.0.0.1:0").unwrap();
+    let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = unused.local_addr().unwrap();
     drop(unused);
     match blocking::connect(&format!("wss://{addr}/")).err() {

@@ -2,52 +2,27 @@
 //! certificate made at test time, the driver's `accept` over it, and the driver's
 //! `connect_with_options` as the client.
 
+mod blocking_common;
 mod tls_common;
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use blocking_common::{join, server, BOUND};
 use rfc6455::handshake::ClientRequest;
 use rfc6455_io::blocking::{self, MaybeTls};
 use rfc6455_io::{CloseCode, Error, Message, Options};
 use rustls::{CertificateError, ClientConnection, ServerConfig, ServerConnection, StreamOwned};
 use tls_common::{pki, rustls_error};
 
-/// Every test ends well within this, or fails.
-const BOUND: Duration = Duration::from_secs(10);
-
-/// A listener on loopback and its port; `serve` runs on its first connection, on a
-/// thread of its own.
-fn server<T: Send + 'static>(
-    serve: impl FnOnce(TcpStream) -> T + Send + 'static,
-) -> (u16, thread::JoinHandle<T>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        serve(stream)
-    });
-    (port, handle)
-}
-
-/// The server thread's result, or a failure if it runs past [`BOUND`].
-fn join<T>(handle: thread::JoinHandle<T>) -> T {
-    let deadline = Instant::now() + BOUND;
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline, "the server side hung");
-        thread::sleep(Duration::from_millis(10));
-    }
-    handle.join().unwrap()
-}
-
 /// What [`tls_echo`] learned: the path asked for and the name the client sent (SNI).
 type Heard = Result<(String, String), Error>;
 
 /// The driver's `accept` over rustls's server side: echoes data until the Close.
-fn tls_echo(config: Arc<ServerConfig>) -> (u16, thread::JoinHandle<Heard>) {
+fn tls_echo(config: Arc<ServerConfig>) -> (SocketAddr, thread::JoinHandle<Heard>) {
     server(move |tcp| {
         tcp.set_read_timeout(Some(BOUND))?;
         let mut tls = StreamOwned::new(ServerConnection::new(config).unwrap(), tcp);
@@ -69,9 +44,9 @@ fn tls_echo(config: Arc<ServerConfig>) -> (u16, thread::JoinHandle<Heard>) {
 #[test]
 fn wss_round_trips_text_binary_and_close() {
     let pki = pki();
-    let (port, handle) = tls_echo(pki.server.clone());
+    let (addr, handle) = tls_echo(pki.server.clone());
     let options = Options::default().tls(pki.client.clone());
-    let url = format!("wss://localhost:{port}/path");
+    let url = format!("wss://localhost:{}/path", addr.port());
     let mut ws = blocking::connect_with_options(&url, &options).unwrap();
     assert!(matches!(ws.get_ref(), MaybeTls::Rustls(_)));
 
@@ -103,9 +78,9 @@ fn wss_round_trips_text_binary_and_close() {
 #[test]
 fn the_default_roots_refuse_a_self_signed_server() {
     let pki = pki();
-    let (port, handle) = tls_echo(pki.server.clone());
+    let (addr, handle) = tls_echo(pki.server.clone());
     let options = Options::default().handshake_timeout(BOUND);
-    let url = format!("wss://localhost:{port}/");
+    let url = format!("wss://localhost:{}/", addr.port());
     let error = blocking::connect_with_options(&url, &options)
         .err()
         .expect("a certificate no default root signed was accepted");
@@ -125,12 +100,12 @@ fn the_default_roots_refuse_a_self_signed_server() {
 #[test]
 fn a_certificate_for_another_name_is_refused() {
     let pki = pki();
-    let (port, handle) = tls_echo(pki.server.clone());
+    let (addr, handle) = tls_echo(pki.server.clone());
     // Trusted, but issued for `localhost`, not for the address the URL names.
     let options = Options::default()
         .tls(pki.client.clone())
         .handshake_timeout(BOUND);
-    let url = format!("wss://127.0.0.1:{port}/");
+    let url = format!("wss://127.0.0.1:{}/", addr.port());
     let error = blocking::connect_with_options(&url, &options)
         .err()
         .expect("a certificate for another name was accepted");
@@ -149,7 +124,7 @@ fn a_certificate_for_another_name_is_refused() {
 #[test]
 fn a_server_silent_in_the_tls_handshake_times_out() {
     // Accepts the connection and answers nothing: the client waits for ServerHello.
-    let (port, handle) = server(|mut tcp| {
+    let (addr, handle) = server(|mut tcp| {
         tcp.set_read_timeout(Some(BOUND)).unwrap();
         // Until the client gives up and closes.
         let _ = io::copy(&mut tcp, &mut io::sink());
@@ -159,7 +134,8 @@ fn a_server_silent_in_the_tls_handshake_times_out() {
         .tls(pki.client)
         .handshake_timeout(Duration::from_millis(300));
     let started = Instant::now();
-    let result = blocking::connect_with_options(&format!("wss://localhost:{port}/"), &options);
+    let result =
+        blocking::connect_with_options(&format!("wss://localhost:{}/", addr.port()), &options);
     let elapsed = started.elapsed();
     assert!(matches!(result.err(), Some(Error::HandshakeTimeout)));
     assert!(
@@ -171,7 +147,7 @@ fn a_server_silent_in_the_tls_handshake_times_out() {
 
 #[test]
 fn ws_urls_still_connect_over_plain_tcp() {
-    let (port, handle) = server(|tcp| -> Result<(), Error> {
+    let (addr, handle) = server(|tcp| -> Result<(), Error> {
         let mut ws = blocking::accept(tcp)?;
         while let Some(message) = ws.recv_owned()? {
             if message.is_data() {
@@ -180,7 +156,7 @@ fn ws_urls_still_connect_over_plain_tcp() {
         }
         Ok(())
     });
-    let mut ws = blocking::connect(&format!("ws://localhost:{port}/")).unwrap();
+    let mut ws = blocking::connect(&format!("ws://localhost:{}/", addr.port())).unwrap();
     assert!(matches!(ws.get_ref(), MaybeTls::Plain(_)));
     ws.send_text("plain").unwrap();
     assert_eq!(ws.recv_owned().unwrap(), Some(Message::from("plain")));
@@ -194,7 +170,7 @@ fn ws_urls_still_connect_over_plain_tcp() {
 fn a_vanished_tls_server_ends_in_a_1006_close() {
     let pki = pki();
     let config = pki.server.clone();
-    let (port, handle) = server(move |tcp| -> Result<(), Error> {
+    let (addr, handle) = server(move |tcp| -> Result<(), Error> {
         let tls = StreamOwned::new(ServerConnection::new(config).unwrap(), tcp);
         let (ws, _) = blocking::accept_with(tls, &Options::default().handshake_timeout(BOUND))?;
         drop(ws);
@@ -202,7 +178,8 @@ fn a_vanished_tls_server_ends_in_a_1006_close() {
     });
     let options = Options::default().tls(pki.client.clone());
     let mut ws =
-        blocking::connect_with_options(&format!("wss://localhost:{port}/"), &options).unwrap();
+        blocking::connect_with_options(&format!("wss://localhost:{}/", addr.port()), &options)
+            .unwrap();
     join(handle).unwrap();
     match ws.recv_owned().unwrap() {
         Some(Message::Close { code, .. }) => assert_eq!(code, CloseCode::ABNORMAL),
@@ -216,8 +193,8 @@ fn a_vanished_tls_server_ends_in_a_1006_close() {
 #[test]
 fn the_driver_ends_its_tls_with_close_notify() {
     let pki = pki();
-    let (port, handle) = tls_echo(pki.server.clone());
-    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let (addr, handle) = tls_echo(pki.server.clone());
+    let tcp = TcpStream::connect(addr).unwrap();
     tcp.set_read_timeout(Some(BOUND)).unwrap();
     let name = "localhost".try_into().unwrap();
     let mut tls = StreamOwned::new(ClientConnection::new(pki.client, name).unwrap(), tcp);
