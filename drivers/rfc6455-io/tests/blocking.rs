@@ -104,7 +104,7 @@ fn a_head_trickled_past_the_deadline_is_dropped() {
         let result = blocking::accept_with(stream, &options).map(drop);
         (result, started.elapsed())
     });
-    let mut stream = TcpStream::connect(&addr).unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
     // One byte every 100 ms: each read succeeds, the whole head never comes in time.
     for byte in b"GET / HTTP/1.1\r\nHost: x\r\n" {
         if stream.write_all(&[*byte]).is_err() {
@@ -123,7 +123,7 @@ fn a_head_trickled_past_the_deadline_is_dropped() {
 #[test]
 fn an_oversized_head_gets_431_then_close() {
     let (addr, handle) = server(|stream| blocking::accept(stream).map(drop));
-    let mut stream = TcpStream::connect(&addr).unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(BOUND)).unwrap();
     let mut head = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
     while head.len() < 20_000 {
@@ -140,7 +140,7 @@ fn an_oversized_head_gets_431_then_close() {
 #[test]
 fn a_bare_lf_head_gets_400_not_a_hang() {
     let (addr, handle) = server(|stream| blocking::accept(stream).map(drop));
-    let mut stream = TcpStream::connect(&addr).unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(BOUND)).unwrap();
     stream
         .write_all(b"GET / HTTP/1.1\nHost: x\nUpgrade: websocket\n\n")
@@ -156,7 +156,7 @@ fn a_refused_origin_gets_403() {
         let options = Options::default().allowed_origins(["https://good.example"]);
         blocking::accept_with(stream, &options).map(drop)
     });
-    let mut stream = TcpStream::connect(&addr).unwrap();
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(BOUND)).unwrap();
     let request = ClientRequest::new("localhost", "/", [7; 16]).origin("https://evil.example");
     let mut out = vec![0u8; request.encoded_len()];
