@@ -12,6 +12,10 @@
 //! - [`time`]: the caller's clock, as the timers see it.
 //! - `extensions` (feature `deflate`): permessage-deflate compression (RFC 7692).
 //!
+//! To run it on a socket without writing the loop below, the `rfc6455-io` crate in this
+//! repository (`drivers/rfc6455-io`) drives it on blocking `std` sockets and on tokio,
+//! with the timers on, `wss://`, `Stream`/`Sink` and `split`.
+//!
 //! Incomplete input is never an error. A decoder of one item (a frame header, a
 //! handshake head) answers [`Status::Partial`] until it has enough bytes; a stream
 //! reader ([`Connection::read`](connection::Connection::read), `MessageReader::read`)
