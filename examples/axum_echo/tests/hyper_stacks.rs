@@ -7,7 +7,7 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum_echo::{accept_echo, connect_h2, Msg, WebSocket};
+use axum_echo::{accept_echo, connect_h2, options};
 use bytes::Bytes;
 use http::{Request, Response, Version};
 use http_body_util::Empty;
@@ -15,9 +15,11 @@ use hyper::body::Incoming;
 use hyper::ext::Protocol;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rfc6455::connection::MessageKind;
-use rfc6455::extensions::deflate::DeflateConfig;
-use rfc6455::handshake::{random_nonce, ClientRequest, HandshakeResponse};
+use rfc6455_io::rfc6455::extensions::deflate::DeflateConfig;
+use rfc6455_io::rfc6455::handshake::{random_nonce, ClientRequest, HandshakeResponse};
+use rfc6455_io::rfc6455::OsRandom;
+use rfc6455_io::tokio::{from_upgraded_client, WebSocket};
+use rfc6455_io::{CloseCode, Message};
 use tokio::net::{TcpListener, TcpStream};
 
 async fn service(mut request: Request<Incoming>) -> Result<Response<Empty<Bytes>>, Infallible> {
@@ -54,29 +56,26 @@ async fn serve(version: Version, connect_protocol: bool) -> String {
     addr
 }
 
-async fn round_trips<IO, K>(ws: &mut WebSocket<IO, K>)
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-    K: rfc6455::MaskKeySource,
-{
-    ws.send(MessageKind::Text, "hello ✓".as_bytes())
-        .await
-        .unwrap();
-    assert_eq!(ws.recv().await.unwrap(), Some(Msg::Text("hello ✓".into())));
-    let data: Vec<u8> = (0..=255).collect();
-    ws.send(MessageKind::Binary, &data).await.unwrap();
-    assert_eq!(ws.recv().await.unwrap(), Some(Msg::Binary(data)));
-    ws.ping(b"are you there?").await.unwrap();
+async fn round_trips(ws: &mut WebSocket<TokioIo<hyper::upgrade::Upgraded>, OsRandom>) {
+    ws.send(Message::text("hello ✓")).await.unwrap();
     assert_eq!(
-        ws.recv().await.unwrap(),
-        Some(Msg::Pong(b"are you there?".to_vec()))
+        ws.recv_owned().await.unwrap(),
+        Some(Message::text("hello ✓"))
     );
-    ws.close(1000, "done").await.unwrap();
-    assert!(matches!(
-        ws.recv().await.unwrap(),
-        Some(Msg::Close(1000, _))
-    ));
-    assert_eq!(ws.recv().await.unwrap(), None);
+    let data: Vec<u8> = (0..=255).collect();
+    ws.send(Message::binary(data.clone())).await.unwrap();
+    assert_eq!(ws.recv_owned().await.unwrap(), Some(Message::binary(data)));
+    ws.send_ping(b"are you there?").await.unwrap();
+    assert_eq!(
+        ws.recv_owned().await.unwrap(),
+        Some(Message::Pong(Bytes::from_static(b"are you there?")))
+    );
+    // `close` returns the code of the peer's Close, 1006 if none came: ours echoed.
+    assert_eq!(
+        ws.close(CloseCode::NORMAL, "done").await.unwrap(),
+        CloseCode::NORMAL
+    );
+    assert_eq!(ws.recv_owned().await.unwrap(), None);
 }
 
 /// RFC 6455 §4.1, §4.2.2 over hyper's HTTP/1.1 server and client: 101, the accept
@@ -109,7 +108,9 @@ async fn rfc_6455_http11_upgrade_through_hyper_both_ways() {
         "permessage-deflate negotiated through the http types"
     );
     let upgraded = hyper::upgrade::on(&mut response).await.unwrap();
-    let mut ws = WebSocket::client(TokioIo::new(upgraded), deflate);
+    let options = options();
+    let config = options.config.permessage_deflate(deflate);
+    let mut ws = from_upgraded_client(TokioIo::new(upgraded), config, &options);
     tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws))
         .await
         .unwrap();
@@ -143,7 +144,10 @@ async fn rfc_6455_4_4_wrong_version_gets_426_through_hyper() {
 async fn rfc_8441_extended_connect_through_hyper_h2_both_ways() {
     let addr = serve(Version::HTTP_2, true).await;
     let mut ws = connect_h2(&addr, "/ws").await.unwrap();
-    assert!(ws.compressed(), "permessage-deflate negotiated over HTTP/2");
+    assert!(
+        ws.connection().permessage_deflate().is_some(),
+        "permessage-deflate negotiated over HTTP/2"
+    );
     tokio::time::timeout(Duration::from_secs(10), round_trips(&mut ws))
         .await
         .unwrap();

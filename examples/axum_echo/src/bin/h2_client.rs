@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
-use axum_echo::{connect_h2, Msg};
-use rfc6455::connection::MessageKind;
+use axum_echo::connect_h2;
+use bytes::Bytes;
+use rfc6455_io::{CloseCode, Error, Message};
 
 const PEER: &str = "h2-client -> axum_echo";
 
@@ -23,9 +24,9 @@ fn report(failures: &mut u32, name: &str, problem: Option<String>) {
     }
 }
 
-fn expect(got: std::io::Result<Option<Msg>>, want: &Msg) -> Option<String> {
+fn expect(got: Result<Option<Message>, Error>, want: &Message) -> Option<String> {
     match got {
-        Ok(Some(msg)) if msg == *want => None,
+        Ok(Some(message)) if message == *want => None,
         other => Some(format!("expected {want:?}, got {other:?}")),
     }
 }
@@ -54,44 +55,44 @@ async fn main() {
             None,
         );
         let deflate = ws
-            .compressed()
-            .then_some(())
-            .ok_or("not negotiated".to_owned())
-            .err();
+            .connection()
+            .permessage_deflate()
+            .is_none()
+            .then(|| "not negotiated".to_owned());
         report(&mut failures, "permessage-deflate negotiated", deflate);
 
         let text = "héllo over HTTP/2 ✓ ".repeat(50);
-        let sent = ws.send(MessageKind::Text, text.as_bytes()).await;
+        let sent = ws.send(Message::text(text.clone())).await;
         let problem = sent
             .err()
             .map(|e| e.to_string())
-            .or(expect(ws.recv().await, &Msg::Text(text)));
+            .or(expect(ws.recv_owned().await, &Message::text(text)));
         report(&mut failures, "text message", problem);
 
         let data: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
-        let sent = ws.send(MessageKind::Binary, &data).await;
+        let sent = ws.send(Message::binary(data.clone())).await;
         let problem = sent
             .err()
             .map(|e| e.to_string())
-            .or(expect(ws.recv().await, &Msg::Binary(data)));
+            .or(expect(ws.recv_owned().await, &Message::binary(data)));
         report(&mut failures, "binary message (70000 bytes)", problem);
 
         let payload: Vec<u8> = (0..125).collect();
-        let sent = ws.ping(&payload).await;
+        let sent = ws.send_ping(&payload).await;
+        let pong = Message::Pong(Bytes::from(payload));
         let problem = sent
             .err()
             .map(|e| e.to_string())
-            .or(expect(ws.recv().await, &Msg::Pong(payload)));
+            .or(expect(ws.recv_owned().await, &pong));
         report(&mut failures, "ping answered by identical pong", problem);
 
-        let sent = ws.close(3000, "h2 client done").await;
         // §5.5.1: the echo carries the code; its reason is the server's to choose.
-        let problem = sent.err().map(|e| e.to_string()).or(match ws.recv().await {
-            Ok(Some(Msg::Close(3000, _))) => None,
+        let problem = match ws.close(CloseCode(3000), "h2 client done").await {
+            Ok(CloseCode(3000)) => None,
             other => Some(format!("expected the Close 3000 echoed, got {other:?}")),
-        });
+        };
         report(&mut failures, "close 3000 echoed", problem);
-        let end = ws.recv().await;
+        let end = ws.recv_owned().await;
         let problem = (!matches!(end, Ok(None))).then(|| format!("after the Close: {end:?}"));
         report(
             &mut failures,
