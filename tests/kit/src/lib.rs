@@ -1,0 +1,14 @@
+//! What the tests, the fuzz targets and the benches of `rfc6455` share: owned events,
+//! an in-memory client↔server pair, and frames built and split by hand.
+
+mod frames;
+mod owned;
+mod pair;
+
+pub use frames::{
+    client_frame, client_header, close_code_in, frame_header, raw_frame, split_frames,
+    CLIENT_KEY,
+};
+pub use owned::{Owned, Reassembly};
+pub use pair::{drain, events_split, server_events, Inbox, Pair, NORMAL};
+pub use rfc6455::DeterministicKeys;
