@@ -9,30 +9,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use rfc6455::connection::{Config, Connection, Event};
 use std::hint::black_box;
 
-#[path = "common/workloads.rs"]
-mod workloads;
-
-use workloads::workloads;
-
-/// The timed loop: what a caller that only looks at payloads does, like the walk.
-fn decode_all(buf: &mut [u8]) -> u64 {
-    let config = Config::default().max_message_size(1 << 21);
-    let mut conn = Connection::server(config);
-    let mut at = 0;
-    let mut total = 0u64;
-    while at < buf.len() {
-        let read = conn.read(&mut buf[at..]).expect("valid input");
-        if let Some(Event::Data { payload, .. }) = read.event {
-            total += payload.len() as u64;
-        }
-        at += read.consumed;
-    }
-    total
-}
+use rfc6455_testkit::u64_walk;
+use rfc6455_testkit::workloads::{decode_all, workloads, MAX_MESSAGE};
 
 /// Messages in a workload, checked once before timing.
 fn count_messages(buf: &mut [u8]) -> u64 {
-    let mut conn = Connection::server(Config::default().max_message_size(1 << 21));
+    let mut conn = Connection::server(Config::default().max_message_size(MAX_MESSAGE as u64));
     let (mut at, mut messages) = (0, 0);
     while at < buf.len() {
         let read = conn.read(&mut buf[at..]).expect("valid input");
@@ -48,44 +30,14 @@ fn count_messages(buf: &mut [u8]) -> u64 {
     messages
 }
 
-/// The physical limit: parse just enough of each header to find the payload, and
-/// unmask it with a u64 loop. With `validate`, text payloads also go through
-/// `simdutf8` right after, the least a decoder that checks text can do.
-fn u64_walk(buf: &mut [u8], validate: bool) -> u64 {
-    let mut at = 0;
-    let mut total = 0u64;
-    while at < buf.len() {
-        let len7 = (buf[at + 1] & 0x7F) as usize;
-        let (len, mut head) = match len7 {
-            126 => (u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize, 4),
-            127 => (
-                u64::from_be_bytes(buf[at + 2..at + 10].try_into().unwrap()) as usize,
-                10,
-            ),
-            n => (n, 2),
-        };
-        let key: [u8; 4] = buf[at + head..at + head + 4].try_into().unwrap();
-        head += 4;
-        let payload = &mut buf[at + head..at + head + len];
-        let word = u64::from_ne_bytes([
-            key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-        ]);
-        let mut chunks = payload.chunks_exact_mut(8);
-        for c in &mut chunks {
-            let v = u64::from_ne_bytes(c.try_into().unwrap()) ^ word;
-            c.copy_from_slice(&v.to_ne_bytes());
+/// The walk, and with `validate` text payloads through `simdutf8` right after: the
+/// least a decoder that checks text can do.
+fn walk(buf: &mut [u8], validate: bool) -> u64 {
+    u64_walk(buf, |first_byte, payload| {
+        if validate && first_byte & 0x0F == 1 {
+            assert!(simdutf8::basic::from_utf8(payload).is_ok());
         }
-        for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-            *b ^= key[i & 3];
-        }
-        if validate && buf[at] & 0x0F == 1 {
-            let text = &buf[at + head..at + head + len];
-            assert!(simdutf8::basic::from_utf8(text).is_ok());
-        }
-        total += len as u64;
-        at += head + len;
-    }
-    total
+    })
 }
 
 fn decode(c: &mut Criterion) {
@@ -99,7 +51,7 @@ fn decode(c: &mut Criterion) {
         });
         assert_eq!(decode_all(&mut w.input.clone()), w.payload_bytes);
         assert_eq!(count_messages(&mut w.input.clone()), w.messages);
-        assert_eq!(u64_walk(&mut w.input.clone(), false), w.payload_bytes);
+        assert_eq!(walk(&mut w.input.clone(), false), w.payload_bytes);
         let mut sink = vec![0u8; w.input.len()];
         group.bench_function("memcpy", |b| {
             b.iter(|| sink.copy_from_slice(black_box(&w.input)))
@@ -107,7 +59,7 @@ fn decode(c: &mut Criterion) {
         group.bench_function("u64_walk", |b| {
             b.iter_batched_ref(
                 || w.input.clone(),
-                |buf| u64_walk(black_box(buf), false),
+                |buf| walk(black_box(buf), false),
                 BatchSize::PerIteration,
             )
         });
@@ -115,7 +67,7 @@ fn decode(c: &mut Criterion) {
             group.bench_function("u64_walk_utf8", |b| {
                 b.iter_batched_ref(
                     || w.input.clone(),
-                    |buf| u64_walk(black_box(buf), true),
+                    |buf| walk(black_box(buf), true),
                     BatchSize::PerIteration,
                 )
             });

@@ -1,15 +1,13 @@
 //! The connection state machine against RFC 6455 §5–§7, end to end through an
 //! in-memory client↔server pair and through hand-made hostile frames.
 
-mod support;
-
 use proptest::prelude::*;
 use rfc6455::connection::{
     CloseState, Config, Connection, Event, MessageKind, ProtocolError, Role, SendError,
     MIN_READ_BUFFER,
 };
 use rfc6455::frame::{CloseCode, FrameError};
-use support::*;
+use rfc6455_testkit::*;
 
 fn assert_fails_with(bytes: &[u8], config: Config, error: ProtocolError, code: CloseCode) {
     let (events, mut conn) = server_events(config, bytes);
@@ -21,7 +19,7 @@ fn assert_fails_with(bytes: &[u8], config: Config, error: ProtocolError, code: C
     assert_eq!(error.close_code(), code);
     let sent = drain(&mut conn);
     assert_eq!(
-        close_code_of(&sent),
+        close_code_in(&sent),
         Some(code.0),
         "queued close: {sent:02x?}"
     );
@@ -45,17 +43,9 @@ fn s5_1_client_fails_on_masked_server_frame() {
     let mut client = Connection::client(Config::default(), DeterministicKeys::default());
     let events = events_split(&mut client, &client_frame(0x82, b"x"), &[]);
     assert_eq!(events, [Owned::Error(ProtocolError::MaskedFrame)]);
-    assert_eq!(close_code_of_masked(&drain(&mut client)), Some(1002));
-}
-
-/// The code in a masked Close frame sent by a client.
-fn close_code_of_masked(bytes: &[u8]) -> Option<u16> {
-    let (h, n) = rfc6455::frame::FrameHeader::decode(bytes)
-        .ok()?
-        .complete()?;
-    let mut body = bytes[n..n + h.payload_len as usize].to_vec();
-    rfc6455::frame::apply_mask(&mut body, h.mask?, 0);
-    (body.len() >= 2).then(|| u16::from_be_bytes([body[0], body[1]]))
+    let sent = drain(&mut client);
+    assert!(split_frames(&sent).iter().all(|(h, _)| h.mask.is_some()));
+    assert_eq!(close_code_in(&sent), Some(1002));
 }
 
 #[test]
@@ -903,7 +893,7 @@ fn message_reader_without_deflate_refuses_compressed_messages() {
             .map(|step| (step.consumed, step.event.is_some())),
         Err(ProtocolError::Extension)
     );
-    assert_eq!(close_code_of(&drain(&mut conn)), Some(1007));
+    assert_eq!(close_code_in(&drain(&mut conn)), Some(1007));
 }
 
 proptest! {

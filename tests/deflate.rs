@@ -9,6 +9,7 @@ use rfc6455::connection::{
 use rfc6455::extensions::deflate::{DeflateConfig, DeflateParams, DeflateSender, NegotiationError};
 use rfc6455::frame::CloseCode;
 use rfc6455::handshake::{Limits, RequestParser};
+use rfc6455_testkit::raw_frame;
 
 fn compressed_config() -> Config {
     Config::default().compressed_messages(true)
@@ -814,20 +815,11 @@ fn every_level_sends_messages_whole_around_the_compressors_block_sizes() {
 
 /// A server's unmasked frame: FIN, RSV1 when `compressed`, `opcode`, `payload`.
 fn frame(opcode: u8, compressed: bool, fin: bool, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![u8::from(fin) << 7 | u8::from(compressed) << 6 | opcode, 0];
-    match payload.len() {
-        len @ 0..=125 => out[1] = len as u8,
-        len @ 126..=0xffff => {
-            out[1] = 126;
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        len => {
-            out[1] = 127;
-            out.extend_from_slice(&(len as u64).to_be_bytes());
-        }
-    }
-    out.extend_from_slice(payload);
-    out
+    raw_frame(
+        u8::from(fin) << 7 | u8::from(compressed) << 6 | opcode,
+        None,
+        payload,
+    )
 }
 
 /// §7.2.3.2's second message: "Hello" as one match five bytes back.

@@ -4,61 +4,23 @@
 //! Connection cases are read whole and, when small, a byte at a time, since an attack
 //! that only works when the bytes arrive in a certain rhythm is still an attack.
 
-mod support;
-
 use rfc6455::connection::{CloseState, Config, Connection, Event, ProtocolError, Received};
 #[cfg(feature = "alloc")]
 use rfc6455::connection::{Message, MessageReader};
-use rfc6455::frame::{apply_mask, CloseCode, FrameError, FrameHeader, Opcode};
+use rfc6455::frame::{CloseCode, FrameError};
 use rfc6455::handshake::{
     ClientRequest, HandshakeResponse, HeadError, Limits, RequestError, RequestParser,
     ResponseError, ResponseParser,
 };
 use rfc6455::{MaskKeySource, Status};
-use support::*;
-
-const KEY: [u8; 4] = [0xA1, 0xB2, 0xC3, 0xD4];
-
-/// The bytes of a masked client frame header announcing `len` bytes, with its key; the
-/// payload is left to the caller, or never sent.
-fn client_header(first_byte: u8, len: u64) -> Vec<u8> {
-    let mut out = vec![first_byte];
-    if len < 126 {
-        out.push(0x80 | len as u8);
-    } else if len <= 0xFFFF {
-        out.push(0x80 | 126);
-        out.extend_from_slice(&(len as u16).to_be_bytes());
-    } else {
-        out.push(0x80 | 127);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
-    out.extend_from_slice(&KEY);
-    out
-}
+use rfc6455_testkit::*;
 
 /// A header written by hand with any 7-bit length and extended length bytes, masked.
 fn crafted(first_byte: u8, len7: u8, extended: &[u8]) -> Vec<u8> {
     let mut out = vec![first_byte, 0x80 | len7];
     out.extend_from_slice(extended);
-    out.extend_from_slice(&KEY);
+    out.extend_from_slice(&CLIENT_KEY);
     out
-}
-
-/// The code of the Close frame in `bytes`, which an endpoint wrote (masked or not).
-fn close_code_in(bytes: &[u8]) -> Option<u16> {
-    let mut rest = bytes;
-    while let Ok(Status::Complete((header, n))) = FrameHeader::decode(rest) {
-        let end = n + header.payload_len as usize;
-        let mut payload = rest[n..end].to_vec();
-        if let Some(key) = header.mask {
-            apply_mask(&mut payload, key, 0);
-        }
-        if header.opcode == Opcode::Close {
-            return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
-        }
-        rest = &rest[end..];
-    }
-    None
 }
 
 /// Reads `bytes` through `new()` whole and (for small inputs) a byte at a time: both
@@ -120,8 +82,8 @@ fn one_byte_fragments(count: usize) -> Vec<u8> {
         let op = if i == 0 { 0x02 } else { 0x00 };
         let fin = if i + 1 == count { 0x80 } else { 0 };
         out.extend_from_slice(&[op | fin, 0x81]);
-        out.extend_from_slice(&KEY);
-        out.push(b'x' ^ KEY[0]);
+        out.extend_from_slice(&CLIENT_KEY);
+        out.push(b'x' ^ CLIENT_KEY[0]);
     }
     out
 }

@@ -6,13 +6,11 @@
 //! before the books are opened; the read loops reuse one fixed read buffer.
 #![allow(unsafe_code)]
 
-mod support;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use rfc6455::connection::{Config, Connection, Event, MessageKind, ProtocolError, Received};
-use support::*;
+use rfc6455_testkit::*;
 
 struct Counting;
 
@@ -170,25 +168,6 @@ fn messages(config: Config, input: &[u8], buf: &mut [u8]) -> Option<ProtocolErro
     .err()
 }
 
-const KEY: [u8; 4] = [0xA1, 0xB2, 0xC3, 0xD4];
-
-fn header(first_byte: u8, len: u64) -> Vec<u8> {
-    let mut out = vec![first_byte];
-    match len {
-        0..=125 => out.push(0x80 | len as u8),
-        126..=0xFFFF => {
-            out.push(0x80 | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
-        }
-        _ => {
-            out.push(0x80 | 127);
-            out.extend_from_slice(&len.to_be_bytes());
-        }
-    }
-    out.extend_from_slice(&KEY);
-    out
-}
-
 /// `count` fragments of `size` bytes forming one message of `kind`.
 fn fragmented(kind: MessageKind, count: usize, size: usize) -> Vec<u8> {
     let first = if kind == MessageKind::Text {
@@ -250,7 +229,7 @@ fn catalogue() -> Vec<Hostile> {
         Hostile {
             name: "length 2^63",
             config: default,
-            bytes: [&[0x82, 0xFF][..], &(1u64 << 63).to_be_bytes(), &KEY].concat(),
+            bytes: [&[0x82, 0xFF][..], &(1u64 << 63).to_be_bytes(), &CLIENT_KEY].concat(),
             error: Some(ProtocolError::Frame(
                 rfc6455::frame::FrameError::LengthTopBit,
             )),
@@ -258,13 +237,13 @@ fn catalogue() -> Vec<Hostile> {
         Hostile {
             name: "length 2^63 - 1",
             config: default,
-            bytes: header(0x82, i64::MAX as u64),
+            bytes: client_header(0x82, i64::MAX as u64),
             error: Some(ProtocolError::MessageTooBig { limit }),
         },
         Hostile {
             name: "a frame one byte over the limit, header only",
             config: default,
-            bytes: header(0x82, limit + 1),
+            bytes: client_header(0x82, limit + 1),
             error: Some(ProtocolError::MessageTooBig { limit }),
         },
         Hostile {
@@ -342,7 +321,7 @@ fn catalogue() -> Vec<Hostile> {
         Hostile {
             name: "1 MiB of masked noise behind a valid binary header",
             config: default,
-            bytes: [header(0x02, 1 << 19), noise(1 << 20)].concat(),
+            bytes: [client_header(0x02, 1 << 19), noise(1 << 20)].concat(),
             error: None,
         },
     ]

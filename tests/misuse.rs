@@ -2,8 +2,6 @@
 //! panic, a corrupted frame or a leaked secret.
 #![cfg(feature = "alloc")]
 
-mod support;
-
 use proptest::prelude::*;
 use rfc6455::{DeterministicKeys, MaskKeySource};
 
@@ -52,7 +50,7 @@ use rfc6455::connection::{
     Config, Connection, Message, MessageKind, MessageReader, ProtocolError, Received, SendError,
 };
 use rfc6455::frame::CloseCode;
-use support::*;
+use rfc6455_testkit::*;
 
 /// §5.4: a message may not begin inside another. `send_text` / `send_binary` while a
 /// fragmented message of the same kind is open would otherwise continue it, gluing two
@@ -198,7 +196,7 @@ fn message_reader_given_a_message_whose_start_was_read_elsewhere_fails_with_1011
     let result = reader.read(&mut server, &mut wire[first..n]);
     assert_eq!(result, Err(ProtocolError::ReaderOutOfStep));
     assert_eq!(
-        close_code_of(&drain(&mut server)),
+        close_code_in(&drain(&mut server)),
         Some(CloseCode::INTERNAL_ERROR.0)
     );
 }

@@ -1,15 +1,13 @@
 //! Keepalive, close and idle deadlines on a simulated clock: a client↔server pair in
 //! memory whose only time is what the test hands to `handle_timeout`.
 
-mod support;
-
 use core::time::Duration;
 
 use proptest::prelude::*;
 use rfc6455::connection::{CloseState, Config, Connection, Event, SendError};
 use rfc6455::frame::CloseCode;
 use rfc6455::time::Timestamp;
-use support::*;
+use rfc6455_testkit::*;
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)

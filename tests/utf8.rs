@@ -1,11 +1,9 @@
 //! Text messages must be UTF-8 (RFC 6455 §5.6, §8.1), checked as bytes arrive: inside
 //! partial frames and across fragments, failing at the first invalid byte.
 
-mod support;
-
 use proptest::prelude::*;
 use rfc6455::connection::{Config, Connection, ProtocolError};
-use support::*;
+use rfc6455_testkit::*;
 
 const VALID: &[&[u8]] = &[
     b"",
@@ -116,7 +114,7 @@ fn s8_1_fails_fast_before_the_message_ends() {
     let first = client_frame(0x01, &[b'o', b'k', 0xC0, 0xAF]);
     let events = events_split(&mut conn, &first, &[]);
     assert_eq!(events, [Owned::Error(ProtocolError::InvalidUtf8)]);
-    assert_eq!(close_code_of(&drain(&mut conn)), Some(1007));
+    assert_eq!(close_code_in(&drain(&mut conn)), Some(1007));
 }
 
 #[test]

@@ -12,7 +12,8 @@ use libfuzzer_sys::fuzz_target;
 use rfc6455::connection::{Config, Connection, MessageKind, SendError};
 use rfc6455::frame::{CloseCode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD};
 use rfc6455::{DeterministicKeys, MaskKeySource};
-use rfc6455_fuzz::{check_splits, config_from, Script, Seen, Side};
+use rfc6455_fuzz::{check_splits, config_from, Script, Side};
+use rfc6455_testkit::Owned;
 
 #[derive(Arbitrary, Debug)]
 enum Piece {
@@ -90,7 +91,7 @@ fuzz_target!(|input: Input| {
         &cuts,
     );
     assert_eq!(valid.seen, expected, "the valid stream did not round-trip");
-    let closed = matches!(expected.last(), Some(Seen::Close(..)));
+    let closed = matches!(expected.last(), Some(Owned::Close(..)));
     assert_eq!(valid.eof.is_none(), closed);
 
     if input.mutations.is_empty() && input.local_close_at.is_none() {
@@ -117,7 +118,7 @@ fn encode<K: MaskKeySource>(
     mut conn: Connection<K>,
     pieces: &[Piece],
     config: &Config,
-) -> (Vec<u8>, Vec<Seen>) {
+) -> (Vec<u8>, Vec<Owned>) {
     let mut wire = Vec::new();
     let mut expected = Vec::new();
     for piece in pieces {
@@ -125,13 +126,13 @@ fn encode<K: MaskKeySource>(
             Piece::Text(t) => {
                 let t = &t[..text_end(t, single_frame_cap(config))];
                 if send(&mut wire, t.len(), |out| conn.send_text(t, out)) {
-                    expected.push(Seen::Text(t.into()));
+                    expected.push(Owned::Text(t.into()));
                 }
             }
             Piece::Binary(b) => {
                 let b = &b[..b.len().min(single_frame_cap(config))];
                 if send(&mut wire, b.len(), |out| conn.send_binary(b, out)) {
-                    expected.push(Seen::Binary(b.to_vec()));
+                    expected.push(Owned::Binary(b.to_vec()));
                 }
             }
             Piece::FragmentedText {
@@ -156,7 +157,7 @@ fn encode<K: MaskKeySource>(
                     *ping_between,
                 );
                 if sent {
-                    expected.push(Seen::Text(text.into()));
+                    expected.push(Owned::Text(text.into()));
                 }
             }
             Piece::FragmentedBinary {
@@ -183,7 +184,7 @@ fn encode<K: MaskKeySource>(
                     *ping_between,
                 );
                 if sent {
-                    expected.push(Seen::Binary(whole.to_vec()));
+                    expected.push(Owned::Binary(whole.to_vec()));
                 }
             }
             // Control frames may follow our Close (§5.5.1), but the reader, having
@@ -192,14 +193,14 @@ fn encode<K: MaskKeySource>(
                 let r = try_send(&mut wire, p.len(), |out| conn.send_ping(p, out));
                 control_refusal(&r, p.len());
                 if r.is_ok() && !closed(&expected) {
-                    expected.push(Seen::Ping(p.clone()));
+                    expected.push(Owned::Ping(p.clone()));
                 }
             }
             Piece::Pong(p) => {
                 let r = try_send(&mut wire, p.len(), |out| conn.send_pong(p, out));
                 control_refusal(&r, p.len());
                 if r.is_ok() && !closed(&expected) {
-                    expected.push(Seen::Pong(p.clone()));
+                    expected.push(Owned::Pong(p.clone()));
                 }
             }
             Piece::Close { code, reason } => {
@@ -211,7 +212,7 @@ fn encode<K: MaskKeySource>(
                 match r {
                     Ok(()) => {
                         assert!(allowed);
-                        expected.push(Seen::Close(code.0, reason.clone()));
+                        expected.push(Owned::Close(code.0, reason.clone()));
                     }
                     Err(SendError::InvalidClose) => assert!(!allowed),
                     Err(e) => assert_eq!(e, SendError::Closing),
@@ -274,7 +275,7 @@ fn fit<'m>(message: &'m [u8], cuts: &[usize], config: &Config) -> Vec<&'m [u8]> 
 fn fragments<K: MaskKeySource>(
     conn: &mut Connection<K>,
     wire: &mut Vec<u8>,
-    expected: &mut Vec<Seen>,
+    expected: &mut Vec<Owned>,
     kind: MessageKind,
     parts: &[&[u8]],
     ping_between: bool,
@@ -291,7 +292,7 @@ fn fragments<K: MaskKeySource>(
         if ping_between && !last {
             let tag = [i as u8];
             assert!(send(wire, 1, |out| conn.send_ping(&tag, out)));
-            expected.push(Seen::Ping(tag.to_vec()));
+            expected.push(Owned::Ping(tag.to_vec()));
         }
     }
     true
@@ -366,6 +367,6 @@ fn mutate(bytes: &mut Vec<u8>, m: &Mutation) {
 }
 
 /// Our Close is in the stream: the reader sees nothing after it.
-fn closed(expected: &[Seen]) -> bool {
-    matches!(expected.last(), Some(Seen::Close(..)))
+fn closed(expected: &[Owned]) -> bool {
+    matches!(expected.last(), Some(Owned::Close(..)))
 }

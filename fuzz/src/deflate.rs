@@ -12,8 +12,8 @@ use rfc6455::frame::{Opcode, MAX_HEADER_LEN};
 use rfc6455::{DeterministicKeys, MaskKeySource};
 
 use crate::{
-    check_error_code, check_splits, chunks, close_at, drain, local_close, local_close_at, own,
-    raw_layout, same_however_cut, Outcome, Script, Seen, Side,
+    check_error_code, check_splits, chunks, close_at, drain, local_close, local_close_at,
+    raw_layout, same_however_cut, Outcome, Owned, Script, Side,
 };
 
 /// Small enough that a few hundred bytes of DEFLATE can inflate past it.
@@ -35,7 +35,7 @@ const MAX_PAYLOAD: usize = 48 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Messages {
     /// Messages with compressed ones inflated, then the error if one came.
-    seen: Vec<Seen>,
+    seen: Vec<Owned>,
     /// The local Close and every reply drained.
     sent: Vec<u8>,
     /// The closing handshake's state when the input ran out.
@@ -105,10 +105,10 @@ fn agree_with_frames(messages: &Messages, frames: &Outcome, limit: u64) {
     let mut own_error = false;
     for (i, m) in messages.seen.iter().enumerate() {
         match (m, frames.seen.get(i)) {
-            (Seen::Text(_), Some(Seen::Compressed(MessageKind::Text, _)))
-            | (Seen::Binary(_), Some(Seen::Compressed(MessageKind::Binary, _))) => {}
+            (Owned::Text(_), Some(Owned::Compressed(MessageKind::Text, _)))
+            | (Owned::Binary(_), Some(Owned::Compressed(MessageKind::Binary, _))) => {}
             (m, Some(f)) if m == f => {}
-            (Seen::Error(e), _) => {
+            (Owned::Error(e), _) => {
                 assert!(
                     matches!(e, ProtocolError::InvalidUtf8 | ProtocolError::Extension)
                         || *e == ProtocolError::MessageTooBig { limit },
@@ -174,7 +174,7 @@ fn read_all<K: MaskKeySource>(
             // `String` is the UTF-8 check.
             let read = reader
                 .read(&mut conn, &mut buf)
-                .map(|step| (step.consumed, step.event.map(own)));
+                .map(|step| (step.consumed, step.event.map(Owned::from)));
             match read {
                 Err(e) => {
                     assert!(!failed, "an error after the connection had failed");
@@ -188,7 +188,7 @@ fn read_all<K: MaskKeySource>(
                         assert!(replies.is_empty(), "a second Close after ours");
                     }
                     assert!(conn.should_close_transport());
-                    seen.push(Seen::Error(e));
+                    seen.push(Owned::Error(e));
                     failed = true;
                     buf.clear();
                     break;
@@ -272,10 +272,10 @@ fn round_trip(script: &Script<'_>, cuts: &[usize], peer: &Peer) {
     }
 }
 
-fn summary(seen: Option<&Seen>) -> String {
+fn summary(seen: Option<&Owned>) -> String {
     match seen {
-        Some(Seen::Text(t)) => format!("text of {} bytes", t.len()),
-        Some(Seen::Binary(b)) => format!("binary of {} bytes", b.len()),
+        Some(Owned::Text(t)) => format!("text of {} bytes", t.len()),
+        Some(Owned::Binary(b)) => format!("binary of {} bytes", b.len()),
         Some(other) => format!("{other:?}"),
         None => "nothing".into(),
     }
@@ -287,7 +287,7 @@ fn compress<K: MaskKeySource>(
     mut conn: Connection<K>,
     peer: &Peer,
     payloads: &[Vec<u8>],
-) -> (Vec<u8>, Vec<Seen>) {
+) -> (Vec<u8>, Vec<Owned>) {
     let new_sender = |conn: &Connection<K>| {
         DeflateSender::with_level(conn, peer.level).expect("permessage-deflate configured")
     };
@@ -296,8 +296,8 @@ fn compress<K: MaskKeySource>(
     let mut expected = Vec::new();
     for (i, payload) in payloads.iter().enumerate() {
         let (kind, message) = match core::str::from_utf8(payload) {
-            Ok(text) => (MessageKind::Text, Seen::Text(text.into())),
-            Err(_) => (MessageKind::Binary, Seen::Binary(payload.clone())),
+            Ok(text) => (MessageKind::Text, Owned::Text(text.into())),
+            Err(_) => (MessageKind::Binary, Owned::Binary(payload.clone())),
         };
         let frame = if peer.bfinal && i % 2 == 1 {
             // §7.2.3.4: a message may end its DEFLATE stream with a final block. A stream

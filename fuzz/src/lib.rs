@@ -13,11 +13,12 @@ pub mod deflate;
 pub mod handshake;
 
 use rfc6455::connection::{
-    CloseState, Config, Connection, Event, Message, MessageKind, MessageReader, ProtocolError,
-    Received, MIN_READ_BUFFER,
+    CloseState, Config, Connection, Event, MessageKind, MessageReader, ProtocolError, Received,
+    MIN_READ_BUFFER,
 };
-use rfc6455::frame::{apply_mask, CloseCode, FrameHeader, Opcode, MAX_CLOSE_REASON};
+use rfc6455::frame::{CloseCode, Opcode, MAX_CLOSE_REASON};
 use rfc6455::{DeterministicKeys, MaskKeySource};
+use rfc6455_testkit::{split_frames, Owned, Reassembly};
 
 /// Which end reads the bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,30 +27,16 @@ pub enum Side {
     Client,
 }
 
-/// What the caller saw, with data messages reassembled so that the comparison does not
-/// depend on where the pieces were cut.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seen {
-    Text(String),
-    Binary(Vec<u8>),
-    Ping(Vec<u8>),
-    Pong(Vec<u8>),
-    Close(u16, String),
-    Error(ProtocolError),
-    /// A message with the compressed bit: deflate data, not checked here.
-    Compressed(MessageKind, Vec<u8>),
-}
-
 /// Everything observable after one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// Events up to the end of the input, before `read_eof`.
-    pub seen: Vec<Seen>,
+    pub seen: Vec<Owned>,
     /// How many events had been seen when the first piece of a compressed message
     /// arrived, which is where `MessageReader`, which does not inflate, gives up.
     pub first_compressed: Option<usize>,
     /// What `read_eof` reported.
-    pub eof: Option<Seen>,
+    pub eof: Option<Owned>,
     /// Every byte the connection gave to send: the local Close and the drained replies.
     pub sent: Vec<u8>,
     /// The closing handshake's state when the input ran out.
@@ -184,9 +171,6 @@ fn drive(script: &Script<'_>, cuts: &[usize]) -> Outcome {
     }
 }
 
-/// A message being reassembled: its kind, whether it is compressed, its bytes so far.
-type Open = Option<(MessageKind, bool, Vec<u8>)>;
-
 fn drive_conn<K: MaskKeySource>(
     mut conn: Connection<K>,
     script: &Script<'_>,
@@ -196,7 +180,7 @@ fn drive_conn<K: MaskKeySource>(
     let mut seen = Vec::new();
     let mut sent = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
-    let mut open: Open = None;
+    let mut reassembly = Reassembly::default();
     let mut first_compressed = None;
     let mut failed = false;
     let mut at = 0;
@@ -228,7 +212,7 @@ fn drive_conn<K: MaskKeySource>(
                         assert!(replies.is_empty(), "a second Close after ours");
                     }
                     assert!(conn.should_close_transport());
-                    seen.push(Seen::Error(e));
+                    seen.push(Owned::Error(e));
                     failed = true;
                     buf.clear();
                     break;
@@ -251,7 +235,13 @@ fn drive_conn<K: MaskKeySource>(
                         ) {
                             first_compressed.get_or_insert(seen.len());
                         }
-                        record(event, consumed == len, script.config, &mut open, &mut seen);
+                        record(
+                            event,
+                            consumed == len,
+                            script.config,
+                            &mut reassembly,
+                            &mut seen,
+                        );
                         let replies = drain(&mut conn, &mut sent, masked_replies);
                         assert_eq!(replies, expect.into_iter().collect::<Vec<_>>());
                     } else {
@@ -272,13 +262,13 @@ fn drive_conn<K: MaskKeySource>(
     }
     let before = conn.close_state();
     let eof = conn.read_eof().map(|event| match event {
-        Event::Close { code, reason } => Seen::Close(code.0, reason.into()),
+        Event::Close { code, reason } => Owned::Close(code.0, reason.into()),
         other => panic!("read_eof gave {other:?}"),
     });
     let abnormal = matches!(before, CloseState::Open | CloseState::CloseSent);
     assert_eq!(eof.is_some(), abnormal, "1006 iff the handshake was cut");
     if let Some(close) = &eof {
-        assert_eq!(close, &Seen::Close(CloseCode::ABNORMAL.0, String::new()));
+        assert_eq!(close, &Owned::Close(CloseCode::ABNORMAL.0, String::new()));
     }
     assert_eq!(conn.close_state(), CloseState::Closed);
     assert!(!conn.wants_transmit());
@@ -339,22 +329,18 @@ fn record(
     event: Event<'_>,
     took_everything: bool,
     config: Config,
-    open: &mut Open,
-    seen: &mut Vec<Seen>,
+    reassembly: &mut Reassembly,
+    seen: &mut Vec<Owned>,
 ) {
-    match event {
-        Event::Ping(p) => {
+    let text = match event {
+        Event::Ping(p) | Event::Pong(p) => {
             assert!(p.len() <= 125);
-            seen.push(Seen::Ping(p.to_vec()));
-        }
-        Event::Pong(p) => {
-            assert!(p.len() <= 125);
-            seen.push(Seen::Pong(p.to_vec()));
+            false
         }
         Event::Close { code, reason } => {
             assert!(code.is_valid_on_wire() || code == CloseCode::NO_STATUS_RECEIVED);
             assert!(reason.len() <= MAX_CLOSE_REASON);
-            seen.push(Seen::Close(code.0, reason.into()));
+            false
         }
         Event::Data {
             kind,
@@ -369,25 +355,16 @@ fn record(
                 // A frame is cut short only by the end of the caller's bytes.
                 assert!(took_everything && !payload.is_empty());
             }
-            let (k, c, data) = open.get_or_insert_with(|| (kind, compressed, Vec::new()));
-            assert_eq!((*k, *c), (kind, compressed), "changed inside a message");
-            data.extend_from_slice(payload);
-            if kind == MessageKind::Text && !compressed {
-                // §8.1: text must fail at the first byte that cannot start valid UTF-8,
-                // so whatever was delivered is always a prefix of some valid text.
-                if let Err(e) = core::str::from_utf8(data) {
-                    assert!(e.error_len().is_none(), "invalid UTF-8 delivered");
-                    assert!(!message_finished, "text ended inside a code point");
-                }
-            }
-            if message_finished {
-                let (kind, compressed, data) = open.take().expect("a message is open");
-                seen.push(match kind {
-                    _ if compressed => Seen::Compressed(kind, data),
-                    MessageKind::Text => Seen::Text(String::from_utf8(data).expect("checked")),
-                    MessageKind::Binary => Seen::Binary(data),
-                });
-            }
+            kind == MessageKind::Text && !compressed
+        }
+    };
+    // A finished text message is owned as a `String`, which is the check of its end.
+    seen.extend(reassembly.push(event));
+    if let (true, Some(data)) = (text, reassembly.partial()) {
+        // §8.1: text must fail at the first byte that cannot start valid UTF-8, so
+        // whatever was delivered is always a prefix of some valid text.
+        if let Err(e) = core::str::from_utf8(data) {
+            assert!(e.error_len().is_none(), "invalid UTF-8 delivered");
         }
     }
 }
@@ -409,30 +386,20 @@ pub(crate) fn drain<K: MaskKeySource>(
     decode_frames(&out[..n], masked)
 }
 
-/// Splits bytes an endpoint wrote into frames, checking they are well formed and masked
-/// exactly when a client wrote them.
-pub fn decode_frames(mut bytes: &[u8], masked: bool) -> Vec<Frame> {
-    let mut frames = Vec::new();
-    while !bytes.is_empty() {
-        let rfc6455::Status::Complete((header, n)) =
-            FrameHeader::decode(bytes).expect("own frames decode")
-        else {
-            panic!("a truncated frame was written: {bytes:02x?}");
-        };
-        assert_eq!(header.mask.is_some(), masked);
-        assert!(header.fin && !header.rsv1 && !header.rsv2 && !header.rsv3);
-        let end = n + usize::try_from(header.payload_len).expect("small");
-        let mut payload = bytes[n..end].to_vec();
-        if let Some(key) = header.mask {
-            apply_mask(&mut payload, key, 0);
-        }
-        frames.push((header.opcode, payload));
-        bytes = &bytes[end..];
-    }
-    frames
+/// Splits bytes an endpoint wrote into frames, checking they are single-frame messages
+/// masked exactly when a client wrote them.
+fn decode_frames(bytes: &[u8], masked: bool) -> Vec<Frame> {
+    split_frames(bytes)
+        .into_iter()
+        .map(|(header, payload)| {
+            assert_eq!(header.mask.is_some(), masked);
+            assert!(header.fin && !header.rsv1 && !header.rsv2 && !header.rsv3);
+            (header.opcode, payload)
+        })
+        .collect()
 }
 
-fn drive_messages(script: &Script<'_>, cuts: &[usize]) -> Vec<Seen> {
+fn drive_messages(script: &Script<'_>, cuts: &[usize]) -> Vec<Owned> {
     match script.side {
         Side::Server => drive_reader(Connection::server(script.config), script, cuts),
         Side::Client => drive_reader(
@@ -449,7 +416,7 @@ fn drive_reader<K: MaskKeySource>(
     mut conn: Connection<K>,
     script: &Script<'_>,
     cuts: &[usize],
-) -> Vec<Seen> {
+) -> Vec<Owned> {
     let budget = usize::try_from(script.config.max_message_size).unwrap_or(usize::MAX);
     let mut reader = MessageReader::new();
     let mut seen = Vec::new();
@@ -467,10 +434,10 @@ fn drive_reader<K: MaskKeySource>(
                 Ok(Received {
                     consumed,
                     event: message,
-                }) => (consumed, message.map(own)),
+                }) => (consumed, message.map(Owned::from)),
                 Err(e) => {
                     check_error_code(&e);
-                    seen.push(Seen::Error(e));
+                    seen.push(Owned::Error(e));
                     buf.clear();
                     break;
                 }
@@ -490,14 +457,4 @@ fn drive_reader<K: MaskKeySource>(
         }
     }
     seen
-}
-
-pub(crate) fn own(message: Message<'_>) -> Seen {
-    match message {
-        Message::Text(t) => Seen::Text(t.into()),
-        Message::Binary(b) => Seen::Binary(b.to_vec()),
-        Message::Ping(p) => Seen::Ping(p.to_vec()),
-        Message::Pong(p) => Seen::Pong(p.to_vec()),
-        Message::Close { code, reason } => Seen::Close(code.0, reason.into()),
-    }
 }

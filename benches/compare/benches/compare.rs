@@ -8,34 +8,13 @@
 //! which is what they would pay reading from a socket.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use rfc6455::connection::{Config, Connection, Event};
 use std::future::Future;
 use std::hint::black_box;
 use std::io;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Waker};
 
-#[path = "../../common/workloads.rs"]
-mod workloads;
-
-use workloads::workloads;
-
-/// Largest message in any workload is 1 MiB; every implementation gets room above that.
-const MAX_MESSAGE: usize = 1 << 21;
-
-fn rfc6455(buf: &mut [u8]) -> u64 {
-    let mut conn = Connection::server(Config::default().max_message_size(MAX_MESSAGE as u64));
-    let mut at = 0;
-    let mut total = 0u64;
-    while at < buf.len() {
-        let read = conn.read(&mut buf[at..]).expect("valid input");
-        if let Some(Event::Data { payload, .. }) = read.event {
-            total += payload.len() as u64;
-        }
-        at += read.consumed;
-    }
-    total
-}
+use rfc6455_testkit::workloads::{decode_all, workloads, MAX_MESSAGE};
 
 /// websocket-sans-io is a frame-level push parser: no UTF-8 validation, no reassembly, no
 /// protocol checks beyond the header layout.
@@ -100,38 +79,9 @@ fn ready<F: Future>(f: F) -> F::Output {
     }
 }
 
-/// Same u64-word unmask walk as benches/decode.rs.
+/// The u64-word unmask walk of benches/decode.rs, with no work per payload.
 fn u64_walk(buf: &mut [u8]) -> u64 {
-    let mut at = 0;
-    let mut total = 0u64;
-    while at < buf.len() {
-        let len7 = (buf[at + 1] & 0x7F) as usize;
-        let (len, mut head) = match len7 {
-            126 => (u16::from_be_bytes([buf[at + 2], buf[at + 3]]) as usize, 4),
-            127 => (
-                u64::from_be_bytes(buf[at + 2..at + 10].try_into().unwrap()) as usize,
-                10,
-            ),
-            n => (n, 2),
-        };
-        let key: [u8; 4] = buf[at + head..at + head + 4].try_into().unwrap();
-        head += 4;
-        let payload = &mut buf[at + head..at + head + len];
-        let word = u64::from_ne_bytes([
-            key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
-        ]);
-        let mut chunks = payload.chunks_exact_mut(8);
-        for c in &mut chunks {
-            let v = u64::from_ne_bytes(c.try_into().unwrap()) ^ word;
-            c.copy_from_slice(&v.to_ne_bytes());
-        }
-        for (i, b) in chunks.into_remainder().iter_mut().enumerate() {
-            *b ^= key[i & 3];
-        }
-        total += len as u64;
-        at += head + len;
-    }
-    total
+    rfc6455_testkit::u64_walk(buf, |_, _| {})
 }
 
 /// A socket stand-in over the input: reads hand out as much as asked, writes (pongs,
@@ -191,7 +141,7 @@ fn compare(c: &mut Criterion) {
         let (messages, frames) = (w.messages, w.frames);
         let decoders: [(&str, Box<dyn Fn(&mut [u8]) -> u64>); 5] = [
             ("u64_walk", Box::new(u64_walk)),
-            ("rfc6455", Box::new(rfc6455)),
+            ("rfc6455", Box::new(decode_all)),
             ("websocket-sans-io", Box::new(websocket_sans_io)),
             ("tungstenite", Box::new(move |b| tungstenite(b, messages))),
             (

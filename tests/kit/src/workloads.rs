@@ -1,8 +1,27 @@
 //! The W1–W5 inputs of issue #7: masked client frames, as a client would send them.
 //! Shared by `benches/decode.rs` and `benches/compare/` so that both decode
-//! byte-identical inputs.
+//! byte-identical inputs, and time the same rfc6455 loop over them.
 
-use rfc6455::connection::{Config, Connection, MessageKind};
+use rfc6455::connection::{Config, Connection, Event, MessageKind};
+
+/// Room above the largest message of any workload (1 MiB), for every decoder.
+pub const MAX_MESSAGE: usize = 1 << 21;
+
+/// rfc6455's timed loop: what a caller that only looks at payloads does, like the u64
+/// walk. Returns the payload bytes read.
+pub fn decode_all(buf: &mut [u8]) -> u64 {
+    let mut conn = Connection::server(Config::default().max_message_size(MAX_MESSAGE as u64));
+    let mut at = 0;
+    let mut total = 0u64;
+    while at < buf.len() {
+        let read = conn.read(&mut buf[at..]).expect("valid input");
+        if let Some(Event::Data { payload, .. }) = read.event {
+            total += payload.len() as u64;
+        }
+        at += read.consumed;
+    }
+    total
+}
 
 /// One workload: the masked bytes and what they hold.
 pub struct Workload {
