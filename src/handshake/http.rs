@@ -6,8 +6,11 @@
 //!
 //! The `:protocol` pseudo-header of extended CONNECT travels in the request's
 //! extensions as a type of the HTTP/2 or HTTP/3 library (`hyper::ext::Protocol`, which
-//! is `h2::ext::Protocol`; `h3::ext::Protocol`), which this crate cannot name without
-//! depending on that library: the calls that read or write it take the type as `P`.
+//! is `h2::ext::Protocol`), which this crate cannot name without depending on that
+//! library: the calls that read or write it take the type as `P` (`AsRef<[u8]>` to
+//! read, `From<&'static str>` to write). h3 0.0.8's `h3::ext::Protocol` has neither and
+//! does not know `websocket` yet: `examples/h3_echo` shows the conversion to a type of
+//! the caller's own, and the one-line patch h3 needs.
 
 use ::http::header::{HeaderName, HeaderValue};
 use ::http::{Request, Response, Uri, Version};
@@ -55,8 +58,8 @@ impl<'b> RequestParts<'b> {
     /// The parts of an `http::Request`, for [`validate`](Self::validate): method,
     /// version, the target (`:path`) with the URI's scheme and authority, the header
     /// map, and `:protocol` read from the extensions as a `P`, the type the HTTP/2 or
-    /// HTTP/3 library stores it as (`hyper::ext::Protocol`, `h2::ext::Protocol`,
-    /// `h3::ext::Protocol`).
+    /// HTTP/3 library stores it as (`hyper::ext::Protocol`, `h2::ext::Protocol`; for h3
+    /// see the module docs).
     ///
     /// ```
     /// use rfc6455::handshake::{Form, RequestParts};
