@@ -20,6 +20,14 @@ struct DataFrame {
     utf8: Utf8Validator,
 }
 
+/// Whether a text payload still has to be checked for UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Utf8 {
+    Check,
+    /// A whole message from a `str`: valid by its type, and nothing follows it.
+    Known,
+}
+
 fn data_header(frame: DataFrame, last: bool, len: usize, mask: Option<[u8; 4]>) -> FrameHeader {
     FrameHeader {
         fin: last,
@@ -99,13 +107,14 @@ impl<K: MaskKeySource> Connection<K> {
     /// Encodes a whole text message as one frame into `out`. Refused with
     /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
     pub fn send_text(&mut self, text: &str, out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_whole(MessageKind::Text, text.as_bytes(), out)
+        // A `str` is UTF-8 already: no need to look at it again.
+        self.send_whole(MessageKind::Text, text.as_bytes(), Utf8::Known, out)
     }
 
     /// Encodes a whole binary message as one frame into `out`. Refused with
     /// [`SendError::MessageInProgress`] while a fragmented message is being sent.
     pub fn send_binary(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize, SendError> {
-        self.send_whole(MessageKind::Binary, data, out)
+        self.send_whole(MessageKind::Binary, data, Utf8::Check, out)
     }
 
     /// A message that begins and ends here may not land inside an open one (§5.4).
@@ -113,12 +122,13 @@ impl<K: MaskKeySource> Connection<K> {
         &mut self,
         kind: MessageKind,
         payload: &[u8],
+        utf8: Utf8,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
         if self.sending.is_some() {
             return Err(SendError::MessageInProgress);
         }
-        self.send_data(kind, payload, true, false, out)
+        self.send_data(kind, payload, true, false, utf8, out)
     }
 
     /// Encodes one frame of a message, so a large message can be sent in pieces without
@@ -146,7 +156,7 @@ impl<K: MaskKeySource> Connection<K> {
         last: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        self.send_data(kind, payload, last, false, out)
+        self.send_data(kind, payload, last, false, Utf8::Check, out)
     }
 
     /// Like [`send_fragment`](Connection::send_fragment), for a message whose payload
@@ -164,7 +174,7 @@ impl<K: MaskKeySource> Connection<K> {
         if !self.limits.compressed_messages {
             return Err(SendError::CompressionNotNegotiated);
         }
-        self.send_data(kind, payload, last, true, out)
+        self.send_data(kind, payload, last, true, Utf8::Check, out)
     }
 
     fn send_data(
@@ -173,9 +183,10 @@ impl<K: MaskKeySource> Connection<K> {
         payload: &[u8],
         last: bool,
         compressed: bool,
+        utf8: Utf8,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        let frame = self.data_frame(kind, payload, last, compressed)?;
+        let frame = self.data_frame(kind, payload, last, compressed, utf8)?;
         let n = self.encode_frame(frame.opcode, last, frame.rsv1, payload, out)?;
         self.sent_data(last, frame);
         Ok(n)
@@ -234,7 +245,7 @@ impl<K: MaskKeySource> Connection<K> {
         if self.role == Role::Client {
             return Err(SendError::MaskingRequired);
         }
-        let frame = self.data_frame(kind, payload, last, false)?;
+        let frame = self.data_frame(kind, payload, last, false, Utf8::Check)?;
         let header = data_header(frame, last, payload.len(), None);
         let n = header.encode_unchecked(out)?;
         self.sent_data(last, frame);
@@ -262,7 +273,7 @@ impl<K: MaskKeySource> Connection<K> {
         last: bool,
         out: &mut [u8],
     ) -> Result<usize, SendError> {
-        let frame = self.data_frame(kind, payload, last, false)?;
+        let frame = self.data_frame(kind, payload, last, false, Utf8::Check)?;
         let required = self.header_len(payload.len());
         if out.len() < required {
             return Err(InsufficientSize { required }.into());
@@ -284,6 +295,7 @@ impl<K: MaskKeySource> Connection<K> {
         payload: &[u8],
         last: bool,
         compressed: bool,
+        utf8_known: Utf8,
     ) -> Result<DataFrame, SendError> {
         self.may_send(true)?;
         let message = OutgoingMessage { kind, compressed };
@@ -296,7 +308,7 @@ impl<K: MaskKeySource> Connection<K> {
         };
         // Compressed text is checked by the extension before it compresses.
         let mut utf8 = self.sending_utf8;
-        if kind == MessageKind::Text && !compressed {
+        if kind == MessageKind::Text && !compressed && utf8_known == Utf8::Check {
             if opcode != Opcode::Continuation {
                 utf8 = Utf8Validator::default();
             }
@@ -342,7 +354,7 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(SendError::MessageInProgress);
         }
         if payload.is_empty() {
-            return self.send_whole(kind, payload, out);
+            return self.send_whole(kind, payload, Utf8::Check, out);
         }
         let size = fragment_size.clamp(1, payload.len());
         let frames = payload.len().div_ceil(size);
