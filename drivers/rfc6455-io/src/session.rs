@@ -11,23 +11,15 @@ use std::time::Instant;
 use rfc6455::connection::{Connection, Event, Message, MessageKind, MessageReader};
 #[cfg(feature = "deflate")]
 use rfc6455::extensions::deflate::DeflateSender;
-use rfc6455::frame::{CloseCode, FrameHeader, MAX_HEADER_LEN};
+use rfc6455::frame::{CloseCode, MAX_HEADER_LEN};
 use rfc6455::time::{StdClock, Timestamp};
 use rfc6455::MaskKeySource;
-use rfc6455::Status;
 
 use crate::Error;
 
 /// The transport is read in chunks of this size, into a buffer shared by every
 /// connection on the thread: an idle connection holds no read buffer at all.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
-
-/// A data frame up to this size that has begun to arrive is waited for whole in the
-/// input, so that it is read without a copy and handed out without reassembly; larger
-/// frames stream through the message reader as they come. Modest, because a
-/// connection holds it while the frame arrives, and the frame's bytes count as
-/// received (for keepalive) only once it is whole.
-const WHOLE_FRAME: usize = 64 * 1024;
 
 /// Control frames are at most 131 bytes (§5.5): the room `poll_transmit` needs.
 const CONTROL_FRAME: usize = 2 + 4 + 125;
@@ -41,22 +33,11 @@ thread_local! {
 }
 
 /// Runs `read` on the thread's read buffer and keeps what it read: the bytes are
-/// appended to `input` only when something arrived. While the input holds the start of
-/// a frame worth waiting for whole ([`Input::wanting`]), `read` goes straight into the
-/// input instead: no copy, and the message is then handed out from the input, not
-/// reassembled.
+/// appended to `input` only when something arrived.
 pub(crate) fn read_via_scratch<T, E>(
     input: &mut Input,
     read: impl FnOnce(&mut [u8]) -> Result<(usize, T), E>,
 ) -> Result<(usize, T), E> {
-    if let Some(want) = input.wanting() {
-        let len = input.bytes.len();
-        input.bytes.resize(len + want, 0);
-        let result = read(&mut input.bytes[len..]);
-        let n = result.as_ref().map_or(0, |(n, _)| *n);
-        input.bytes.truncate(len + n);
-        return result;
-    }
     with_scratch(|scratch| {
         let (n, extra) = read(scratch)?;
         input.push(&scratch[..n]);
@@ -120,20 +101,6 @@ impl Input {
 
     pub(crate) fn pending(&self) -> usize {
         self.bytes.len() - self.start
-    }
-
-    /// How many more bytes the frame at the start of the pending input needs to be
-    /// whole, when it is a frame of at most [`WHOLE_FRAME`] bytes whose header is
-    /// here and whose payload is not all here yet.
-    pub(crate) fn wanting(&self) -> Option<usize> {
-        let pending = &self.bytes[self.start..];
-        let Ok(Status::Complete((header, header_len))) = FrameHeader::decode(pending) else {
-            return None;
-        };
-        let whole = usize::try_from(header.payload_len)
-            .ok()?
-            .checked_add(header_len)?;
-        (whole <= WHOLE_FRAME && whole > pending.len()).then(|| whole - pending.len())
     }
 
     pub(crate) fn capacity(&self) -> usize {
@@ -229,10 +196,6 @@ impl ReadSide {
             return Ok(Step::Done);
         }
         loop {
-            if !self.ended && self.input.wanting().is_some() {
-                // The rest of a modest frame is on its way: read it in place first.
-                return Ok(Step::NeedInput);
-            }
             let input = &mut self.input;
             let (base, len) = (input.bytes.as_ptr() as usize, input.bytes.len());
             let start = input.start;
@@ -523,74 +486,4 @@ pub(crate) fn run_timers<K: MaskKeySource>(
     }
     conn.poll_timeout()
         .map(|t| clock.instant(t.max(Timestamp::ZERO)))
-}
-
-#[cfg(test)]
-mod tests {
-    use rfc6455::connection::{Config, Connection, Message};
-    use rfc6455::DeterministicKeys;
-
-    use super::*;
-
-    fn frame(payload_len: usize) -> Vec<u8> {
-        let mut client = Connection::client(Config::default(), DeterministicKeys::default());
-        let payload = vec![7u8; payload_len];
-        let mut out = vec![0u8; client.frame_len(payload_len)];
-        let n = client.send_binary(&payload, &mut out).unwrap();
-        out.truncate(n);
-        out
-    }
-
-    /// Feeds `bytes` as one transport read would.
-    fn arrive(read: &mut ReadSide, bytes: &[u8]) {
-        let got = read_via_scratch(&mut read.input, |buf| {
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Ok::<_, ()>((bytes.len(), ()))
-        });
-        assert_eq!(got, Ok((bytes.len(), ())));
-    }
-
-    #[test]
-    fn a_modest_frame_in_two_reads_is_waited_for_in_place_and_handed_out_from_the_input() {
-        let wire = frame(40_000);
-        let mut server = Connection::server(Config::default());
-        let mut read = ReadSide::new(&[]);
-        arrive(&mut read, &wire[..1000]);
-        assert!(matches!(read.step(&mut server), Ok(Step::NeedInput)));
-        // Nothing consumed: the reader has not begun to reassemble it.
-        assert_eq!(read.input.pending(), 1000);
-        assert_eq!(read.input.wanting(), Some(wire.len() - 1000));
-        arrive(&mut read, &wire[1000..]);
-        let Ok(Step::Message(found)) = read.step(&mut server) else {
-            panic!("the whole frame is there")
-        };
-        assert!(matches!(found.at, Where::Input(_)), "{found:?}");
-        assert!(matches!(read.message(&found), Message::Binary(b) if b.len() == 40_000));
-    }
-
-    #[test]
-    fn a_large_frame_streams_through_the_reader() {
-        let wire = frame(WHOLE_FRAME + 1);
-        let mut server = Connection::server(Config::default().max_message_size(1 << 20));
-        let mut read = ReadSide::new(&[]);
-        arrive(&mut read, &wire[..1000]);
-        assert!(matches!(read.step(&mut server), Ok(Step::NeedInput)));
-        assert_eq!(read.input.wanting(), None);
-        assert_eq!(
-            read.input.pending(),
-            0,
-            "its first bytes went to the reader"
-        );
-        for chunk in wire[1000..].chunks(READ_CHUNK) {
-            arrive(&mut read, chunk);
-        }
-        let Ok(Step::Message(found)) = read.step(&mut server) else {
-            panic!("the whole message is there")
-        };
-        assert!(matches!(found.at, Where::Reader), "{found:?}");
-        assert_eq!(
-            read.message(&found),
-            Message::Binary(&vec![7u8; WHOLE_FRAME + 1])
-        );
-    }
 }
