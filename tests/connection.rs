@@ -70,6 +70,26 @@ fn s5_3_client_masks_every_frame_with_a_fresh_key() {
     assert!(keys[0] != keys[1] && keys[1] != keys[2]);
 }
 
+#[test]
+fn s5_2_every_payload_length_is_framed_byte_exact_in_both_roles() {
+    // The short-payload copy and the client's fused copy-and-mask take different paths
+    // by length (and by 8-byte word); each length around the switches and the length
+    // forms must give what the hand-made frame builder gives.
+    let payload: Vec<u8> = (0..70_000u32).map(|i| (i * 7 + 3) as u8).collect();
+    let lengths = (0..=80).chain([125, 126, 127, 1023, 65_535, 65_536, 69_999]);
+    let mut out = vec![0u8; 70_100];
+    let mut server = Connection::server(Config::default());
+    let mut client =
+        Connection::client(Config::default(), DeterministicKeys::repeating(CLIENT_KEY));
+    for len in lengths {
+        let body = &payload[..len];
+        let n = server.send_binary(body, &mut out).unwrap();
+        assert_eq!(out[..n], raw_frame(0x82, None, body), "server, {len} bytes");
+        let n = client.send_binary(body, &mut out).unwrap();
+        assert_eq!(out[..n], client_frame(0x82, body), "client, {len} bytes");
+    }
+}
+
 // §5.2: reserved opcodes and bits.
 
 #[test]

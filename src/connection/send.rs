@@ -5,7 +5,8 @@ use super::timers::{noted, TimedOut};
 use super::utf8::Utf8Validator;
 use super::{Connection, ControlPayload, MessageKind, OutgoingMessage, Role, SendError};
 use crate::frame::{
-    apply_mask, CloseCode, CloseFrame, FrameHeader, Opcode, MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
+    apply_mask, copy_masked, header_len, write_header, CloseCode, CloseFrame, Opcode,
+    MAX_CLOSE_REASON, MAX_CONTROL_PAYLOAD,
 };
 use crate::random::MaskKeySource;
 use crate::InsufficientSize;
@@ -17,7 +18,9 @@ struct DataFrame {
     message: OutgoingMessage,
     opcode: Opcode,
     rsv1: bool,
-    utf8: Utf8Validator,
+    /// The text's state after this frame, when the frame is checked text; other frames
+    /// leave the state alone (copying it through costs a store-forwarding stall a frame).
+    utf8: Option<Utf8Validator>,
 }
 
 /// Whether a text payload still has to be checked for UTF-8.
@@ -28,12 +31,28 @@ enum Utf8 {
     Known,
 }
 
-fn data_header(frame: DataFrame, last: bool, len: usize, mask: Option<[u8; 4]>) -> FrameHeader {
-    FrameHeader {
-        fin: last,
-        rsv1: frame.rsv1,
-        mask,
-        ..FrameHeader::new(frame.opcode, len as u64)
+/// The first byte of a frame's header: FIN, RSV1 and the opcode (§5.2).
+#[inline(always)]
+fn first_byte(opcode: Opcode, fin: bool, rsv1: bool) -> u8 {
+    (fin as u8) << 7 | (rsv1 as u8) << 6 | opcode.as_u4()
+}
+
+/// Copies a payload into its place after the header. Short payloads, the common case
+/// for chat and quote updates, are copied with two overlapping fixed-size moves
+/// instead of a call to `memcpy`, which costs more than the copy itself below ~32 bytes.
+#[inline(always)]
+fn copy_payload(body: &mut [u8], payload: &[u8]) {
+    let n = payload.len();
+    match n {
+        8..=16 => {
+            body[..8].copy_from_slice(&payload[..8]);
+            body[n - 8..].copy_from_slice(&payload[n - 8..]);
+        }
+        17..=32 => {
+            body[..16].copy_from_slice(&payload[..16]);
+            body[n - 16..].copy_from_slice(&payload[n - 16..]);
+        }
+        _ => body.copy_from_slice(payload),
     }
 }
 
@@ -177,6 +196,7 @@ impl<K: MaskKeySource> Connection<K> {
         self.send_data(kind, payload, last, true, Utf8::Check, out)
     }
 
+    #[inline]
     fn send_data(
         &mut self,
         kind: MessageKind,
@@ -212,8 +232,7 @@ impl<K: MaskKeySource> Connection<K> {
     /// [`send_header_masking`](Self::send_header_masking) write. At most
     /// [`MAX_HEADER_LEN`](crate::frame::MAX_HEADER_LEN).
     pub fn header_len(&self, payload_len: usize) -> usize {
-        let mask = if self.role == Role::Client { 4 } else { 0 };
-        FrameHeader::new(Opcode::Binary, payload_len as u64).encoded_len() + mask
+        header_len(payload_len as u64, self.role == Role::Client)
     }
 
     /// Writes only the header of the data frame [`send_fragment`](Self::send_fragment)
@@ -246,8 +265,7 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(SendError::MaskingRequired);
         }
         let frame = self.data_frame(kind, payload, last, false, Utf8::Check)?;
-        let header = data_header(frame, last, payload.len(), None);
-        let n = header.encode_unchecked(out)?;
+        let (n, _) = self.header_only(frame, last, payload.len(), out)?;
         self.sent_data(last, frame);
         Ok(n)
     }
@@ -274,12 +292,7 @@ impl<K: MaskKeySource> Connection<K> {
         out: &mut [u8],
     ) -> Result<usize, SendError> {
         let frame = self.data_frame(kind, payload, last, false, Utf8::Check)?;
-        let required = self.header_len(payload.len());
-        if out.len() < required {
-            return Err(InsufficientSize { required }.into());
-        }
-        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
-        let n = data_header(frame, last, payload.len(), key).encode_unchecked(out)?;
+        let (n, key) = self.header_only(frame, last, payload.len(), out)?;
         if let Some(key) = key {
             apply_mask(payload, key, 0);
         }
@@ -307,14 +320,17 @@ impl<K: MaskKeySource> Connection<K> {
             Some(_) => return Err(SendError::MessageInProgress),
         };
         // Compressed text is checked by the extension before it compresses.
-        let mut utf8 = self.sending_utf8;
+        let mut utf8 = None;
         if kind == MessageKind::Text && !compressed && utf8_known == Utf8::Check {
-            if opcode != Opcode::Continuation {
-                utf8 = Utf8Validator::default();
-            }
-            if utf8.feed(payload).is_err() || (last && !utf8.is_complete()) {
+            let mut text = if opcode == Opcode::Continuation {
+                self.sending_utf8
+            } else {
+                Utf8Validator::default()
+            };
+            if text.feed(payload).is_err() || (last && !text.is_complete()) {
                 return Err(SendError::InvalidUtf8);
             }
+            utf8 = Some(text);
         }
         Ok(DataFrame {
             message,
@@ -328,7 +344,9 @@ impl<K: MaskKeySource> Connection<K> {
     fn sent_data(&mut self, last: bool, frame: DataFrame) {
         self.timers.noted |= noted::DATA;
         self.sending = if last { None } else { Some(frame.message) };
-        self.sending_utf8 = frame.utf8;
+        if let Some(utf8) = frame.utf8 {
+            self.sending_utf8 = utf8;
+        }
     }
 
     /// Encodes a whole message as fragments of at most `fragment_size` payload bytes
@@ -425,7 +443,7 @@ impl<K: MaskKeySource> Connection<K> {
     }
 
     /// Writes one frame, masked for a client; nothing is written if it does not fit.
-    #[inline]
+    #[inline(always)]
     fn encode_frame(
         &mut self,
         opcode: Opcode,
@@ -434,26 +452,49 @@ impl<K: MaskKeySource> Connection<K> {
         payload: &[u8],
         out: &mut [u8],
     ) -> Result<usize, InsufficientSize> {
-        let mut header = FrameHeader::new(opcode, payload.len() as u64);
-        header.fin = fin;
-        header.rsv1 = rsv1;
-        if self.role == Role::Client {
-            header.mask = Some([0; 4]);
-        }
-        let header_len = header.encoded_len();
+        let header_len = self.header_len(payload.len());
         let required = header_len + payload.len();
-        if out.len() < required {
+        let Some(out) = out.get_mut(..required) else {
             return Err(InsufficientSize { required });
-        }
-        if self.role == Role::Client {
-            header.mask = Some(self.keys.next_mask_key());
-        }
-        header.encode_unchecked(out)?;
-        let body = &mut out[header_len..required];
-        body.copy_from_slice(payload);
-        if let Some(key) = header.mask {
-            apply_mask(body, key, 0);
+        };
+        let (head, body) = out.split_at_mut(header_len);
+        // Drawn once the frame is known to fit: a refused frame uses up no key.
+        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
+        write_header(
+            head,
+            first_byte(opcode, fin, rsv1),
+            payload.len() as u64,
+            key,
+        );
+        match key {
+            Some(key) => copy_masked(body, payload, u32::from_le_bytes(key)),
+            None => copy_payload(body, payload),
         }
         Ok(required)
+    }
+
+    /// The header of a data frame whose payload stays where it is, and the key a client
+    /// must mask that payload with.
+    fn header_only(
+        &mut self,
+        frame: DataFrame,
+        last: bool,
+        len: usize,
+        out: &mut [u8],
+    ) -> Result<(usize, Option<[u8; 4]>), InsufficientSize> {
+        let header_len = self.header_len(len);
+        let Some(head) = out.get_mut(..header_len) else {
+            return Err(InsufficientSize {
+                required: header_len,
+            });
+        };
+        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
+        write_header(
+            head,
+            first_byte(frame.opcode, last, frame.rsv1),
+            len as u64,
+            key,
+        );
+        Ok((header_len, key))
     }
 }

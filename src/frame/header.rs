@@ -118,14 +118,7 @@ impl FrameHeader {
     /// How many bytes [`FrameHeader::encode`] writes: 2 to 14.
     #[inline]
     pub const fn encoded_len(&self) -> usize {
-        let ext = if self.payload_len < 126 {
-            0
-        } else if self.payload_len <= u16::MAX as u64 {
-            2
-        } else {
-            8
-        };
-        2 + ext + if self.mask.is_some() { 4 } else { 0 }
+        header_len(self.payload_len, self.mask.is_some())
     }
 
     /// Writes the header at the start of `out`, with the payload length in its minimal
@@ -175,32 +168,53 @@ impl FrameHeader {
     #[inline]
     pub(crate) fn encode_unchecked(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
         let required = self.encoded_len();
-        let Some(out) = out.get_mut(..required) else {
+        let Some(head) = out.get_mut(..required) else {
             return Err(InsufficientSize { required });
         };
-        out[0] = (self.fin as u8) << 7
+        let first = (self.fin as u8) << 7
             | (self.rsv1 as u8) << 6
             | (self.rsv2 as u8) << 5
             | (self.rsv3 as u8) << 4
             | self.opcode.as_u4();
-        let mask_bit = (self.mask.is_some() as u8) << 7;
-        let len = self.payload_len;
-        let mut at = 2;
-        if len < 126 {
-            out[1] = mask_bit | len as u8;
-        } else if len <= u16::MAX as u64 {
-            out[1] = mask_bit | 126;
-            out[2..4].copy_from_slice(&(len as u16).to_be_bytes());
-            at = 4;
-        } else {
-            out[1] = mask_bit | 127;
-            out[2..10].copy_from_slice(&len.to_be_bytes());
-            at = 10;
-        }
-        if let Some(key) = self.mask {
-            out[at..at + 4].copy_from_slice(&key);
-        }
+        write_header(head, first, self.payload_len, self.mask);
         Ok(required)
+    }
+}
+
+/// The length of a header for `payload_len` bytes of payload, with the length in its
+/// minimal form (§5.2) and, if `masked`, the 4-byte key.
+#[inline(always)]
+pub(crate) const fn header_len(payload_len: u64, masked: bool) -> usize {
+    let ext = if payload_len < 126 {
+        0
+    } else if payload_len <= u16::MAX as u64 {
+        2
+    } else {
+        8
+    };
+    2 + ext + if masked { 4 } else { 0 }
+}
+
+/// Writes a header into `head`, which is exactly [`header_len`] bytes long: `first` is
+/// the first byte (FIN, RSV and opcode), then the length in its minimal form and the
+/// key. The one place the header's layout is written: [`FrameHeader::encode`] and the
+/// connection's send path, which builds no [`FrameHeader`], both come here.
+#[inline(always)]
+pub(crate) fn write_header(head: &mut [u8], first: u8, payload_len: u64, mask: Option<[u8; 4]>) {
+    let mask_bit = (mask.is_some() as u8) << 7;
+    head[0] = first;
+    if payload_len < 126 {
+        head[1] = mask_bit | payload_len as u8;
+    } else if payload_len <= u16::MAX as u64 {
+        head[1] = mask_bit | 126;
+        head[2..4].copy_from_slice(&(payload_len as u16).to_be_bytes());
+    } else {
+        head[1] = mask_bit | 127;
+        head[2..10].copy_from_slice(&payload_len.to_be_bytes());
+    }
+    if let Some(key) = mask {
+        let at = head.len() - 4;
+        head[at..].copy_from_slice(&key);
     }
 }
 

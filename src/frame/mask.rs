@@ -46,3 +46,27 @@ pub(crate) fn mask_with_word(buf: &mut [u8], key: u32) {
         *b ^= key[i & 3];
     }
 }
+
+/// Writes `src` XORed with `key` (little-endian bytes, repeated from key byte 0) into
+/// `dst`, of the same length: a client's copy and mask in one pass over the payload,
+/// instead of a copy and a second pass in place.
+#[inline]
+pub(crate) fn copy_masked(dst: &mut [u8], src: &[u8], key: u32) {
+    let word = u64::from(key) | u64::from(key) << 32;
+    let mut to = dst.chunks_exact_mut(8);
+    let mut from = src.chunks_exact(8);
+    for (d, s) in (&mut to).zip(&mut from) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(s);
+        d.copy_from_slice(&(u64::from_le_bytes(bytes) ^ word).to_le_bytes());
+    }
+    let key = key.to_le_bytes();
+    for (i, (d, s)) in to
+        .into_remainder()
+        .iter_mut()
+        .zip(from.remainder())
+        .enumerate()
+    {
+        *d = s ^ key[i & 3];
+    }
+}

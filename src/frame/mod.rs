@@ -14,8 +14,8 @@ mod opcode;
 
 pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON};
 pub use error::{EncodeError, FrameError};
-pub(crate) use header::{decode_length_and_mask, LengthAndMask};
+pub(crate) use header::{decode_length_and_mask, header_len, write_header, LengthAndMask};
 pub use header::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 pub use mask::apply_mask;
-pub(crate) use mask::{mask_with_word, rotate_key};
+pub(crate) use mask::{copy_masked, mask_with_word, rotate_key};
 pub use opcode::Opcode;

@@ -12,17 +12,10 @@ use rfc6455::{DeterministicKeys, MaskKeySource};
 use std::hint::black_box;
 use std::io;
 
-#[path = "../../common/workloads.rs"]
-mod workloads;
-
-use workloads::{workloads, Workload};
-
-/// The seed `benches/common/workloads.rs` masks the decode input with: a client encoder
-/// fed these keys must reproduce that input byte for byte.
-const SEED: u32 = 0x9E37_79B9;
+use rfc6455_testkit::workloads::{workloads, Workload, SEED};
 
 /// Largest message in any workload is 1 MiB; the checking decoder gets room above that.
-const MAX_MESSAGE: u64 = 1 << 21;
+const MAX_MESSAGE: u64 = rfc6455_testkit::workloads::MAX_MESSAGE as u64;
 
 fn keys() -> DeterministicKeys {
     DeterministicKeys::sequence(SEED)

@@ -32,9 +32,12 @@ pub struct Workload {
     pub payload_bytes: u64,
 }
 
-/// A fixed sequence of masking keys, so every run sees the same bytes.
+/// The seed of the fixed sequence of masking keys the input is masked with, so every
+/// run sees the same bytes, and a client encoder fed the same keys reproduces them.
+pub const SEED: u32 = 0x9E37_79B9;
+
 fn keys() -> rfc6455::DeterministicKeys {
-    rfc6455::DeterministicKeys::sequence(0x9E37_79B9)
+    rfc6455::DeterministicKeys::sequence(SEED)
 }
 
 fn encode_messages(
