@@ -81,6 +81,22 @@ fn joined<S: Sink>(sink: &mut S, name: &str, items: &[&str]) {
     sink.put(b"\r\n");
 }
 
+/// The fields both handshake sides end with: the extensions, then the caller's own.
+fn extensions_and_extra_headers<S: Sink>(
+    sink: &mut S,
+    extensions: &[&str],
+    headers: &[(&str, &str)],
+) {
+    joined(sink, "Sec-WebSocket-Extensions", extensions);
+    extra_headers(sink, headers);
+}
+
+fn extra_headers<S: Sink>(sink: &mut S, headers: &[(&str, &str)]) {
+    for (name, value) in headers {
+        header(sink, name, value.as_bytes());
+    }
+}
+
 fn decimal<S: Sink>(sink: &mut S, mut n: usize) {
     // 20 digits hold `u64::MAX`, so `at` never goes below 0.
     let mut digits = [0u8; 20];
@@ -513,10 +529,7 @@ impl Emit for ClientRequest<'_> {
             header(sink, "Origin", origin.as_bytes());
         }
         joined(sink, "Sec-WebSocket-Protocol", self.protocols);
-        joined(sink, "Sec-WebSocket-Extensions", self.extensions);
-        for (name, value) in self.headers {
-            header(sink, name, value.as_bytes());
-        }
+        extensions_and_extra_headers(sink, self.extensions, self.headers);
         sink.put(b"\r\n");
     }
 }
@@ -734,10 +747,7 @@ impl Emit for AcceptResponse<'_> {
         if let Some(protocol) = self.protocol {
             header(sink, "Sec-WebSocket-Protocol", protocol.as_bytes());
         }
-        joined(sink, "Sec-WebSocket-Extensions", self.extensions);
-        for (name, value) in self.headers {
-            header(sink, name, value.as_bytes());
-        }
+        extensions_and_extra_headers(sink, self.extensions, self.headers);
         sink.put(b"\r\n");
     }
 }
@@ -877,9 +887,7 @@ impl Emit for Rejection<'_> {
         if self.status == 426 {
             sink.put(b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
         }
-        for (name, value) in self.headers {
-            header(sink, name, value.as_bytes());
-        }
+        extra_headers(sink, self.headers);
         sink.put(b"Content-Length: ");
         decimal(sink, self.body.len());
         sink.put(b"\r\n\r\n");
