@@ -56,7 +56,15 @@ fn serve(c: &mut Conn, buf: &mut [u8]) -> io::Result<()> {
     loop {
         match c.sock.read(buf) {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => c.inbuf.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                c.inbuf.extend_from_slice(&buf[..n]);
+                // A short read drained the socket: asking again would only cost a
+                // syscall that says WouldBlock (tokio skips it the same way; the
+                // edge-triggered poll reports whatever arrives after).
+                if n < buf.len() {
+                    break;
+                }
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) => return Err(e),
         }
@@ -128,7 +136,13 @@ fn echo_frames(inbuf: &mut [u8], out: &mut Vec<u8>) -> io::Result<usize> {
         }
         let key: [u8; 4] = b[hdr..hdr + 4].try_into().unwrap();
         let payload = &mut b[hdr + 4..hdr + 4 + len];
-        for (i, byte) in payload.iter_mut().enumerate() {
+        let word = u64::from_le_bytes([key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3]]);
+        let mut words = payload.chunks_exact_mut(8);
+        for w in &mut words {
+            let v = u64::from_le_bytes(w.try_into().unwrap()) ^ word;
+            w.copy_from_slice(&v.to_le_bytes());
+        }
+        for (i, byte) in words.into_remainder().iter_mut().enumerate() {
             *byte ^= key[i & 3];
         }
         // A Ping is answered with a Pong; data frames keep their FIN bit and opcode.
