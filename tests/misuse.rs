@@ -3,7 +3,9 @@
 #![cfg(feature = "alloc")]
 
 use proptest::prelude::*;
+use rfc6455::time::Timestamp;
 use rfc6455::{DeterministicKeys, MaskKeySource};
+use std::time::Duration;
 
 /// §10.3: masking keys must be unpredictable, so the pool of keys not yet used must not
 /// be printed (logs would reveal the next frames' keys).
@@ -274,14 +276,22 @@ fn config_setters_in_either_order_give_the_same_limits() {
 #[derive(Debug, Clone)]
 enum Call {
     Read(Vec<u8>),
+    ReadAll(Vec<u8>),
     ReadThroughReader(Vec<u8>),
     ReadEof,
+    /// The caller's clock moves on by this many milliseconds, then `poll_timeout` and
+    /// `handle_timeout`; a clock that stands still or a call before the deadline is as
+    /// legal as one after it.
+    Timeout(u64),
     PollTransmit(usize),
     SendText(String, usize),
     SendBinary(Vec<u8>, usize),
     SendFragment(bool, Vec<u8>, bool, usize),
     SendCompressed(bool, Vec<u8>, bool, usize),
     SendFragmented(bool, Vec<u8>, usize, usize),
+    /// `send_header` (false) or `send_header_masking` (true): header only, the payload
+    /// written after it from where it lies, as a vectored write would.
+    SendHeader(bool, bool, Vec<u8>, bool, usize),
     SendPing(Vec<u8>, usize),
     SendPong(Vec<u8>, usize),
     SendClose(u16, String, usize),
@@ -301,8 +311,10 @@ fn call() -> impl Strategy<Value = Call> {
     let fragment = prop_oneof![Just(0usize), 1usize..50, Just(usize::MAX)];
     prop_oneof![
         bytes().prop_map(Call::Read),
+        bytes().prop_map(Call::ReadAll),
         bytes().prop_map(Call::ReadThroughReader),
         Just(Call::ReadEof),
+        prop_oneof![Just(0u64), 0u64..5_000, Just(u64::MAX >> 30)].prop_map(Call::Timeout),
         room().prop_map(Call::PollTransmit),
         (".{0,40}", room()).prop_map(|(t, r)| Call::SendText(t, r)),
         (bytes(), room()).prop_map(|(b, r)| Call::SendBinary(b, r)),
@@ -312,6 +324,8 @@ fn call() -> impl Strategy<Value = Call> {
             .prop_map(|(t, b, l, r)| Call::SendCompressed(t, b, l, r)),
         (any::<bool>(), bytes(), fragment, room())
             .prop_map(|(t, b, f, r)| Call::SendFragmented(t, b, f, r)),
+        (any::<bool>(), any::<bool>(), bytes(), any::<bool>(), room())
+            .prop_map(|(m, t, b, l, r)| Call::SendHeader(m, t, b, l, r)),
         (bytes(), room()).prop_map(|(b, r)| Call::SendPing(b, r)),
         (bytes(), room()).prop_map(|(b, r)| Call::SendPong(b, r)),
         (prop_oneof![Just(1000u16), any::<u16>()], ".{0,130}", room())
@@ -326,14 +340,20 @@ fn config() -> impl Strategy<Value = Config> {
         prop_oneof![Just(0u32), 1u32..4, Just(u32::MAX)],
         any::<bool>(),
         any::<bool>(),
+        prop::collection::vec(prop::option::of(0u64..3_000), 4),
     )
-        .prop_map(|(message, frame, fragments, pong, compressed)| {
+        .prop_map(|(message, frame, fragments, pong, compressed, timers)| {
+            let ms = |i: usize| timers[i].map(Duration::from_millis);
             Config::default()
                 .max_message_size(message)
                 .max_frame_size(frame)
                 .max_fragments(fragments)
                 .auto_pong(pong)
                 .compressed_messages(compressed)
+                .ping_interval(ms(0))
+                .ping_timeout(ms(1))
+                .close_timeout(ms(2))
+                .idle_timeout(ms(3))
         })
 }
 
@@ -375,11 +395,25 @@ fn run<K: MaskKeySource>(conn: &mut Connection<K>, calls: &[Call]) -> (Vec<u8>, 
     let mut model = Model::default();
     let mut wire = Vec::new();
     let mut reader = MessageReader::new();
+    let mut now = Timestamp::ZERO;
     for call in calls {
         let out = |room: usize| vec![0u8; room.min(1 << 16)];
         let sent = match call {
             Call::Read(bytes) => {
                 let _ = conn.read(&mut bytes.clone());
+                continue;
+            }
+            Call::ReadAll(bytes) => {
+                let mut input = bytes.clone();
+                if let Ok(used) = conn.read_all(&mut input, |_| {}) {
+                    assert!(used <= input.len());
+                }
+                continue;
+            }
+            Call::Timeout(ms) => {
+                now = now.saturating_add(Duration::from_millis(*ms));
+                let _ = conn.poll_timeout();
+                let _ = conn.handle_timeout(now);
                 continue;
             }
             Call::ReadThroughReader(bytes) => {
@@ -433,6 +467,19 @@ fn run<K: MaskKeySource>(conn: &mut Connection<K>, calls: &[Call]) -> (Vec<u8>, 
                     model.sent_whole(kind(*text), data);
                 }
                 n.map(|n| buf[..n].to_vec()).ok()
+            }
+            Call::SendHeader(masking, text, data, last, room) => {
+                let mut buf = out(*room);
+                let mut payload = data.clone();
+                let n = if *masking {
+                    conn.send_header_masking(kind(*text), &mut payload, *last, &mut buf)
+                } else {
+                    conn.send_header(kind(*text), &payload, *last, &mut buf)
+                };
+                if n.is_ok() {
+                    model.sent(kind(*text), false, data, *last);
+                }
+                n.map(|n| [&buf[..n], &payload[..]].concat()).ok()
             }
             Call::SendPing(data, room) => {
                 let mut buf = out(*room);
