@@ -93,7 +93,9 @@
 //! answers an HTTP/1.1 Upgrade with 101 and an HTTP/2 extended CONNECT (RFC 8441, axum
 //! 0.8 and hyper with `enable_connect_protocol`) with 200, and every refusal with the
 //! status and headers §4.2.1 asks for. The upgraded IO then carries frames for a
-//! [`connection::Connection`] (`examples/axum_echo` drives one on tokio):
+//! [`connection::Connection`], here through the `rfc6455-io` driver's `from_upgraded`
+//! (not compiled here, since the core cannot depend on axum; `examples/axum_echo`, which
+//! CI builds and tests against hyper's HTTP/1.1 and HTTP/2, is this code whole):
 //!
 //! ```ignore
 //! use rfc6455::handshake::{AcceptResponse, HandshakeRequest};
@@ -111,8 +113,17 @@
 //!     let extensions: Vec<&str> = answer.iter().map(|a| a.as_str()).collect();
 //!     let response = AcceptResponse::new(&handshake).extensions(&extensions).to_http();
 //!     tokio::spawn(async move {
-//!         let io = hyper_util::rt::TokioIo::new(upgrade.await?);
-//!         drive(io, deflate).await // read, `Connection::read`, `poll_transmit`, write
+//!         let upgraded = upgrade.await.map_err(std::io::Error::other)?;
+//!         let io = hyper_util::rt::TokioIo::new(upgraded);
+//!         let options = rfc6455_io::Options::default();
+//!         let config = options.config.permessage_deflate(deflate);
+//!         let mut ws = rfc6455_io::tokio::from_upgraded(io, config, &options);
+//!         while let Some(message) = ws.recv_owned().await? {
+//!             if message.is_data() {
+//!                 ws.send(message).await?;
+//!             }
+//!         }
+//!         Ok::<_, rfc6455_io::Error>(())
 //!     });
 //!     response.unwrap_or_default().map(|()| Default::default())
 //! }

@@ -305,3 +305,38 @@ fn the_split_reader_drains_a_failed_connection_without_holding_up_the_writer() {
     assert!(slowest < Duration::from_millis(300), "{slowest:?}");
     assert!(matches!(read, Err(Error::Protocol(_))), "{read:?}");
 }
+
+/// Both halves of a handshake done by other code (an HTTP server's upgrade, a proxy's
+/// client): the bytes that follow each head are frames, and `from_upgraded` and
+/// `from_upgraded_client` carry on from there.
+#[test]
+fn from_upgraded_carries_on_after_a_handshake_done_elsewhere() {
+    use rfc6455::handshake::{AcceptResponse, Limits, RequestParser};
+    let (addr, handle) = server(|mut stream| -> Result<(), Error> {
+        stream.set_read_timeout(Some(BOUND))?;
+        let head = read_head(&mut stream);
+        let mut parser = RequestParser::new(Limits::default());
+        let request = parser.parse(head.as_bytes()).unwrap().complete().unwrap();
+        let mut out = [0u8; 256];
+        let n = AcceptResponse::new(&request).encode(&mut out).unwrap();
+        stream.write_all(&out[..n])?;
+        let options = Options::default();
+        let mut ws = blocking::from_upgraded(stream, options.config, &options)?;
+        while let Some(message) = ws.recv_owned()? {
+            if message.is_data() {
+                ws.send(message)?;
+            }
+        }
+        Ok(())
+    });
+    let stream = raw_client(&addr);
+    let options = Options::default();
+    let mut ws = blocking::from_upgraded_client(stream, options.config, &options).unwrap();
+    ws.send_text("upgraded elsewhere").unwrap();
+    assert_eq!(
+        ws.recv_owned().unwrap(),
+        Some(Message::from("upgraded elsewhere"))
+    );
+    assert_eq!(ws.close(CloseCode(1000), "").unwrap(), CloseCode(1000));
+    join(handle).unwrap();
+}
