@@ -643,3 +643,88 @@ fn rfc_8441_5_client_request_and_response_through_http() {
         rfc6455::handshake::BuildError::UnsupportedVersion
     );
 }
+
+/// RFC 6455 §4.2.2 /origin/ and §10.2 over RFC 8441: a browser's extended CONNECT from
+/// an origin the policy does not allow is refused with 403, through `http` as through
+/// bytes, and the refusal carries no WebSocket header that could pass for an accept.
+#[test]
+fn rfc_6455_10_2_extended_connect_from_a_refused_origin_gets_403() {
+    let mut request = h2_request(http::Version::HTTP_2, Some("websocket"));
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let handshake = HandshakeRequest::from_http::<Protocol, _>(&request).unwrap();
+    let policy = OriginPolicy::new().same_origin(true);
+    let refusal = policy.check(&handshake).unwrap_err();
+    assert_eq!(refusal, RequestError::OriginRefused);
+    let response = refusal.to_http(request.version());
+    assert_eq!(response.status(), 403);
+    assert!(response
+        .headers()
+        .keys()
+        .all(|name| !name.as_str().starts_with("sec-websocket")));
+    // The allowed origin passes the same policy.
+    let allowed = h2_request(http::Version::HTTP_2, Some("websocket"));
+    let handshake = HandshakeRequest::from_http::<Protocol, _>(&allowed).unwrap();
+    assert_eq!(policy.check(&handshake), Ok(()));
+}
+
+/// RFC 6455 §4.1 steps 1–6 and RFC 8441 §5 on a response given as a status and header
+/// pairs (what an HTTP library without the `http` crate hands over): the accept the
+/// server's own builder made passes; a wrong accept value, a subprotocol or an
+/// extension the client did not offer fail; another status is a refusal.
+#[test]
+fn rfc_6455_4_1_a_response_as_header_pairs_is_checked_like_bytes() {
+    let protocols = ["chat"];
+    let offers = ["permessage-deflate"];
+    let client = ClientRequest::new("server.example.com", "/chat", *b"the sample nonce")
+        .protocols(&protocols)
+        .extensions(&offers);
+    let upgrade = [
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut fields = upgrade.to_vec();
+        fields.extend_from_slice(extra);
+        fields
+    };
+    let fine = with(&[
+        ("Sec-WebSocket-Protocol", "chat"),
+        ("Sec-WebSocket-Extensions", "permessage-deflate"),
+    ]);
+    let Ok(HandshakeResponse::Accepted(accepted)) =
+        client.check_response(HttpVersion::Http11, 101, &fine)
+    else {
+        panic!("a correct 101 was refused")
+    };
+    assert_eq!(accepted.protocol(), Some("chat"));
+
+    let mut wrong_accept = fine.clone();
+    wrong_accept[2].1 = "dGhlIHNhbXBsZSBub25jZQ==";
+    assert_eq!(
+        client.check_response(HttpVersion::Http11, 101, &wrong_accept),
+        Err(ResponseError::AcceptMismatch)
+    );
+    assert_eq!(
+        client.check_response(
+            HttpVersion::Http11,
+            101,
+            &with(&[("Sec-WebSocket-Protocol", "mqtt")])
+        ),
+        Err(ResponseError::UnsolicitedProtocol)
+    );
+    assert_eq!(
+        client.check_response(
+            HttpVersion::Http2,
+            200,
+            &[("sec-websocket-extensions", "x-webkit-deflate-frame")]
+        ),
+        Err(ResponseError::UnsolicitedExtension)
+    );
+    assert!(matches!(
+        client.check_response(HttpVersion::Http2, 403, &[]),
+        Ok(HandshakeResponse::Rejected(_))
+    ));
+}
