@@ -330,6 +330,36 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
+/// One step of a random closing schedule.
+#[derive(Debug, Clone)]
+enum ClosingStep {
+    /// Time passes (ms), then the loop calls `handle_timeout`, late by `lag` ms.
+    Wait { ms: u64, lag: u64 },
+    /// The loop sleeps until `poll_timeout`'s time, and calls `handle_timeout` then, or
+    /// `lag` ms late: the deadlines are hit exactly, not only passed.
+    UntilDue { lag: u64 },
+    /// The client sends a data message, delivered at once.
+    ClientData,
+    /// The server sends a data message (delivered with the next `Deliver`).
+    ServerData,
+    /// The server starts the closing handshake.
+    ServerClose,
+    /// What the server wrote reaches the client, which answers it, or it is lost.
+    Deliver { answer: bool },
+}
+
+fn closing_step() -> impl Strategy<Value = ClosingStep> {
+    prop_oneof![
+        3 => (0u64..20_000, prop_oneof![Just(0u64), 0u64..5_000])
+            .prop_map(|(ms, lag)| ClosingStep::Wait { ms, lag }),
+        2 => prop_oneof![3 => Just(0u64), 1 => 0u64..3].prop_map(|lag| ClosingStep::UntilDue { lag }),
+        1 => Just(ClosingStep::ClientData),
+        1 => Just(ClosingStep::ServerData),
+        1 => Just(ClosingStep::ServerClose),
+        1 => any::<bool>().prop_map(|answer| ClosingStep::Deliver { answer }),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -399,6 +429,108 @@ proptest! {
                         pair.server_inbox.feed(&mut pair.server, &reply);
                         (heard, fresh) = (now, true);
                         ping_at = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random schedules of data either way, our Close (asked for, or started by the idle
+    /// timer), answered or lost Closes and late callbacks, against a model of §7.1.7 and
+    /// the idle rule: the idle Close 1001 exactly when `idle` has passed since the last
+    /// data message was noted, never earlier; the 1006 "close timeout" exactly when
+    /// `close` has passed since our Close was noted without the peer's answer; neither
+    /// once the closing handshake completed.
+    #[test]
+    fn close_and_idle_deadlines_hold_on_any_schedule(
+        steps in prop::collection::vec(closing_step(), 1..60),
+        idle in 1u64..30,
+        close in 1u64..30,
+    ) {
+        let (idle, close) = (idle * 1000, close * 1000);
+        let config = Config::default()
+            .idle_timeout(Some(Duration::from_millis(idle)))
+            .close_timeout(Some(Duration::from_millis(close)));
+        let mut pair = Pair::new(config);
+        let mut now = 0u64;
+        pair.server.handle_timeout(at_ms(now));
+        // When the last data message was noted; whether one came since the last call.
+        let (mut data_noted, mut fresh) = (0u64, false);
+        // When our Close was noted, and whether one was sent since the last call.
+        let (mut close_at, mut close_fresh): (Option<u64>, bool) = (None, false);
+        for step in steps {
+            let open = pair.server.close_state() == CloseState::Open;
+            let wait = match step {
+                ClosingStep::Wait { ms, lag } => Some(now + ms + lag),
+                ClosingStep::UntilDue { lag } => pair
+                    .server
+                    .poll_timeout()
+                    .map(|due| (due.as_nanos() / 1_000_000).max(now) + lag),
+                _ => None,
+            };
+            match step {
+                ClosingStep::Wait { .. } | ClosingStep::UntilDue { .. } => {
+                    let Some(then) = wait else { continue };
+                    now = then;
+                    if fresh {
+                        (data_noted, fresh) = (now, false);
+                    }
+                    if close_fresh {
+                        (close_at, close_fresh) = (Some(now), false);
+                    }
+                    let event = owned(pair.server.handle_timeout(at_ms(now)));
+                    let waiting = pair.server.close_state() == CloseState::CloseSent;
+                    if let Some((code, reason)) = event {
+                        prop_assert_eq!((code, reason.as_str()), (1006, "close timeout"));
+                        let since = close_at.expect("a close timeout without our Close");
+                        prop_assert!(now >= since + close, "timed out at {} for a Close at {}", now, since);
+                        prop_assert!(pair.server.should_close_transport());
+                        return Ok(());
+                    }
+                    if let (Some(since), true) = (close_at, waiting) {
+                        prop_assert!(now < since + close, "no close timeout at {}, Close at {}", now, since);
+                    }
+                    if open {
+                        let idled = now >= data_noted + idle;
+                        prop_assert_eq!(waiting, idled, "at {} with data noted at {}", now, data_noted);
+                        if idled {
+                            close_at = Some(now);
+                        }
+                    }
+                    if let Some(due) = pair.server.poll_timeout() {
+                        prop_assert!(due > at_ms(now), "deadline {:?} not after {}", due, now);
+                    }
+                }
+                ClosingStep::ClientData => {
+                    if pair.client_send(|c, out| c.send_binary(b"x", out), 64).is_ok() {
+                        pair.server_inbox.feed(&mut pair.server, &std::mem::take(&mut pair.to_server));
+                        fresh |= open;
+                    }
+                }
+                ClosingStep::ServerData => {
+                    if pair.server_send(|c, out| c.send_text("quote", out), 64).is_ok() {
+                        fresh = true;
+                    }
+                }
+                ClosingStep::ServerClose => {
+                    if pair.server_send(|c, out| c.send_close(CloseCode::NORMAL, "", out), 64).is_ok() {
+                        close_fresh = true;
+                    }
+                }
+                ClosingStep::Deliver { answer } => {
+                    let mut bytes = std::mem::take(&mut pair.to_client);
+                    bytes.extend(drain(&mut pair.server));
+                    if answer {
+                        pair.client_inbox.feed(&mut pair.client, &bytes);
+                        let reply = drain(&mut pair.client);
+                        pair.server_inbox.feed(&mut pair.server, &reply);
+                        if pair.server.close_state() == CloseState::Closed {
+                            // The handshake completed: no timer may report anything.
+                            for later in [now, now + close, now + idle + close] {
+                                prop_assert_eq!(owned(pair.server.handle_timeout(at_ms(later))), None);
+                            }
+                            return Ok(());
+                        }
                     }
                 }
             }
