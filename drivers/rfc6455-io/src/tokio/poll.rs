@@ -464,9 +464,10 @@ impl Reader {
             };
             match read {
                 Poll::Ready(0) => self.read.ended = true,
-                Poll::Ready(_) => {
-                    session::run_timers(&mut core.conn, &mut self.read, &mut core.write);
-                }
+                // What the read brought is turned into times by the next round's
+                // `run_timers`, or the next receive's: one clock read serves the read
+                // and the replies sent in between.
+                Poll::Ready(_) => {}
                 Poll::Pending => {
                     let deadline = earliest(next, core.write_deadline());
                     if self.timer.poll(cx, deadline).is_pending() {
