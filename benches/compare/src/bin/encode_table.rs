@@ -4,36 +4,8 @@
 //! where `<target>` is found as in `table`: the first argument, else `$CARGO_TARGET_DIR`,
 //! else this package's `target/`.
 
-use std::path::{Path, PathBuf};
-
-const WORKLOADS: [&str; 5] = [
-    "W1_1M_x_16B_binary",
-    "W2_100k_x_1KiB_binary",
-    "W3_100_x_1MiB_binary",
-    "W4_100k_x_1KiB_text",
-    "W5_1k_x_16x4KiB_fragments",
-];
-const PEERS: [&str; 3] = ["websocket-sans-io", "tungstenite", "fastwebsockets"];
-
-fn median_ns(root: &Path, group: &str, implementation: &str) -> Option<f64> {
-    let path = root
-        .join(group)
-        .join(implementation)
-        .join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
-fn time(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.1} µs", ns / 1e3)
-    }
-}
+use rfc6455_compare::{criterion_root, median_ns, time, PEERS, WORKLOADS};
+use std::path::Path;
 
 fn ratio(num: Option<f64>, den: Option<f64>) -> String {
     match (num, den) {
@@ -86,20 +58,7 @@ fn table(root: &Path, role: &str) {
 }
 
 fn main() {
-    let root = match std::env::args_os().nth(1) {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-            .join("criterion"),
-    };
-    if !root.is_dir() {
-        eprintln!(
-            "no criterion results under {}; run the bench first",
-            root.display()
-        );
-        std::process::exit(1);
-    }
+    let root = criterion_root();
     table(&root, "client");
     table(&root, "server");
     println!(

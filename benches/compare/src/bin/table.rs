@@ -4,52 +4,10 @@
 //! `<target>` is `$CARGO_TARGET_DIR` if set (as criterion itself does) or this package's
 //! `target/`, unless a directory is given as the first argument.
 
-use std::path::{Path, PathBuf};
-
-const WORKLOADS: [&str; 5] = [
-    "W1_1M_x_16B_binary",
-    "W2_100k_x_1KiB_binary",
-    "W3_100_x_1MiB_binary",
-    "W4_100k_x_1KiB_text",
-    "W5_1k_x_16x4KiB_fragments",
-];
-const PEERS: [&str; 3] = ["websocket-sans-io", "tungstenite", "fastwebsockets"];
-
-fn median_ns(root: &Path, workload: &str, implementation: &str) -> Option<f64> {
-    let path = root
-        .join(workload)
-        .join(implementation)
-        .join("new/estimates.json");
-    let text = std::fs::read_to_string(&path).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    json["median"]["point_estimate"].as_f64()
-}
-
-fn time(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else {
-        format!("{:.1} µs", ns / 1e3)
-    }
-}
+use rfc6455_compare::{criterion_root, median_ns, time, PEERS, WORKLOADS};
 
 fn main() {
-    let root = match std::env::args_os().nth(1) {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-            .join("criterion"),
-    };
-    if !root.is_dir() {
-        eprintln!(
-            "no criterion results under {}; run the bench first",
-            root.display()
-        );
-        std::process::exit(1);
-    }
+    let root = criterion_root();
 
     let mut header = vec!["workload".to_string(), "rfc6455".into()];
     header.extend(PEERS.iter().map(|p| p.to_string()));
