@@ -298,15 +298,10 @@ pub(super) fn poll_ready<W: AsyncWrite + Unpin, K: MaskKeySource>(
     cx: &mut Context<'_>,
     who: usize,
 ) -> Poll<Result<(), Error>> {
-    loop {
-        let (result, deadline) = core.with(|c| {
-            let limit = c.limit;
-            (c.poll_write_until(cx, who, limit), c.write_deadline())
-        });
-        if result.is_ready() || timer.poll(cx, deadline).is_pending() {
-            return result;
-        }
-    }
+    poll_write_step(core, timer, cx, |c, cx| {
+        let limit = c.limit;
+        c.poll_write_until(cx, who, limit)
+    })
 }
 
 /// Ready when everything queued is written and flushed.
@@ -316,8 +311,20 @@ pub(super) fn poll_flush<W: AsyncWrite + Unpin, K: MaskKeySource>(
     cx: &mut Context<'_>,
     who: usize,
 ) -> Poll<Result<(), Error>> {
+    poll_write_step(core, timer, cx, |c, cx| c.poll_flush(cx, who))
+}
+
+/// Polls `step` under the write deadline: while it is pending, the timer for the
+/// deadline is polled too, and a deadline that has passed makes `step` run again (it
+/// then reports the write timeout).
+fn poll_write_step<W: AsyncWrite + Unpin, K: MaskKeySource>(
+    core: &mut impl Access<W, K>,
+    timer: &mut Timer,
+    cx: &mut Context<'_>,
+    mut step: impl FnMut(&mut Core<W, K>, &mut Context<'_>) -> Poll<Result<(), Error>>,
+) -> Poll<Result<(), Error>> {
     loop {
-        let (result, deadline) = core.with(|c| (c.poll_flush(cx, who), c.write_deadline()));
+        let (result, deadline) = core.with(|c| (step(c, cx), c.write_deadline()));
         if result.is_ready() || timer.poll(cx, deadline).is_pending() {
             return result;
         }
