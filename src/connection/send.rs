@@ -458,14 +458,7 @@ impl<K: MaskKeySource> Connection<K> {
             return Err(InsufficientSize { required });
         };
         let (head, body) = out.split_at_mut(header_len);
-        // Drawn once the frame is known to fit: a refused frame uses up no key.
-        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
-        write_header(
-            head,
-            first_byte(opcode, fin, rsv1),
-            payload.len() as u64,
-            key,
-        );
+        let key = self.write_frame_header(first_byte(opcode, fin, rsv1), payload.len(), head);
         match key {
             Some(key) => copy_masked(body, payload, u32::from_le_bytes(key)),
             None => copy_payload(body, payload),
@@ -488,13 +481,18 @@ impl<K: MaskKeySource> Connection<K> {
                 required: header_len,
             });
         };
-        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
-        write_header(
-            head,
-            first_byte(frame.opcode, last, frame.rsv1),
-            len as u64,
-            key,
-        );
+        let key = self.write_frame_header(first_byte(frame.opcode, last, frame.rsv1), len, head);
         Ok((header_len, key))
+    }
+
+    /// Writes a frame's header into `head`, exactly [`header_len`](Self::header_len)
+    /// bytes that the caller checked there is room for, and returns the key a client
+    /// masks the payload with. Drawn only once the frame is known to fit: a refused
+    /// frame uses up no key.
+    #[inline(always)]
+    fn write_frame_header(&mut self, first: u8, len: usize, head: &mut [u8]) -> Option<[u8; 4]> {
+        let key = (self.role == Role::Client).then(|| self.keys.next_mask_key());
+        write_header(head, first, len as u64, key);
+        key
     }
 }
