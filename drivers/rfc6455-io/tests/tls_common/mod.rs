@@ -46,3 +46,16 @@ pub fn rustls_error(error: &rfc6455_io::Error) -> Option<&rustls::Error> {
         _ => None,
     }
 }
+
+/// A client refused the server's certificate as signed by no root it trusts.
+pub fn assert_unknown_issuer(error: &rfc6455_io::Error) {
+    assert!(
+        matches!(
+            rustls_error(error),
+            Some(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer
+            ))
+        ),
+        "{error:?}"
+    );
+}
