@@ -160,16 +160,9 @@ impl FrameHeader {
         if self.payload_len >> 63 != 0 {
             return Err(FrameError::LengthTopBit.into());
         }
-        Ok(self.encode_unchecked(out)?)
-    }
-
-    /// [`encode`](Self::encode) for headers the crate built itself from a slice length
-    /// and an opcode it chose, which are valid by construction.
-    #[inline]
-    pub(crate) fn encode_unchecked(&self, out: &mut [u8]) -> Result<usize, InsufficientSize> {
         let required = self.encoded_len();
         let Some(head) = out.get_mut(..required) else {
-            return Err(InsufficientSize { required });
+            return Err(InsufficientSize { required }.into());
         };
         let first = (self.fin as u8) << 7
             | (self.rsv1 as u8) << 6
